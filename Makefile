@@ -1,0 +1,102 @@
+# bindlab - build the harness, run the labs, run the tests.
+#
+#   make            build build/bindlab
+#   make demo       install missing packages, then run the rapid-restart demo
+#   make test       unit tests (also under ASan/UBSan) and end-to-end tests
+#   make lab N=3    run lab 3;  make check N=3: check your fix of it
+#   make fmt lint   clang-format / clang-tidy + cppcheck
+CC      ?= cc
+BUILD   ?= build
+PYTHON  ?= /usr/bin/python3
+CFLAGS  ?= -O2 -g
+WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+CPPFLAGS = -std=gnu11 -D_GNU_SOURCE -Iharness
+LDLIBS   = -lpcap -lmnl -lpthread
+SAN      = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+HARNESS_SRC := $(sort $(wildcard harness/*.c))
+LIB_SRC     := $(filter-out harness/main.c,$(HARNESS_SRC))
+UNIT_SRC    := $(sort $(wildcard tests/unit/test_*.c))
+DEPS_DEB     = build-essential libpcap-dev libmnl-dev libcunit1-dev python3-pytest \
+               tcpdump tshark iproute2
+
+obj = $(patsubst %.c,$(1)/%.o,$(2))
+
+.PHONY: all demo deps test unit unit-asan e2e e2e-slow lab check fmt lint bench clean repeat
+
+all: $(BUILD)/bindlab
+
+# --- the harness ---------------------------------------------------------
+$(BUILD)/%.o: %.c $(wildcard harness/*.h) | $(BUILD)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c $< -o $@
+
+$(BUILD)/bindlab: $(call obj,$(BUILD),$(HARNESS_SRC))
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD):
+	@mkdir -p $@
+
+# --- unit tests (CUnit), plain and under ASan/UBSan -----------------------
+UNIT_BIN      := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
+UNIT_ASAN_BIN := $(patsubst tests/unit/%.c,$(BUILD)/asan/unit/%,$(UNIT_SRC))
+
+$(BUILD)/unit/%: tests/unit/%.c tests/unit/unit.h $(call obj,$(BUILD),$(LIB_SRC))
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -Itests/unit -o $@ $< $(call obj,$(BUILD),$(LIB_SRC)) $(LDLIBS) -lcunit
+
+$(BUILD)/asan/%.o: %.c $(wildcard harness/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(SAN) -c $< -o $@
+
+$(BUILD)/asan/unit/%: tests/unit/%.c tests/unit/unit.h $(call obj,$(BUILD)/asan,$(LIB_SRC))
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(SAN) -Itests/unit -o $@ $< $(call obj,$(BUILD)/asan,$(LIB_SRC)) $(LDLIBS) -lcunit
+
+unit: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
+
+unit-asan: $(UNIT_ASAN_BIN)
+	@set -e; for t in $(UNIT_ASAN_BIN); do echo "== $$t (asan)"; ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $$t; done
+
+# --- end-to-end tests (pytest, real namespaces) ---------------------------
+e2e: $(BUILD)/bindlab
+	BINDLAB=$(abspath $(BUILD)/bindlab) $(PYTHON) -m pytest -q tests/e2e -m "not slow"
+
+e2e-slow: $(BUILD)/bindlab
+	BINDLAB=$(abspath $(BUILD)/bindlab) $(PYTHON) -m pytest -q tests/e2e -m slow
+
+test: all unit unit-asan e2e
+
+# The demo scenario, many times: every verdict must be the same.
+REPEAT ?= 1000
+repeat: $(BUILD)/bindlab
+	$(PYTHON) bench/repeat.py --bindlab $(BUILD)/bindlab --times $(REPEAT) scenarios/timewait/server-closes-first.scn
+
+# --- using it ------------------------------------------------------------
+deps:
+	@missing=""; for p in $(DEPS_DEB); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing; \
+	fi
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	$(BUILD)/bindlab run scenarios/timewait/server-closes-first.scn
+
+bench: $(BUILD)/bindlab
+	$(MAKE) -C bench BINDLAB=$(abspath $(BUILD)/bindlab)
+
+fmt:
+	clang-format -i harness/*.c harness/*.h tests/unit/*.c tests/unit/*.h
+
+lint:
+	clang-tidy --quiet harness/*.c -- $(CPPFLAGS)
+	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --inline-suppr -Iharness harness
+
+clean:
+	rm -rf $(BUILD)

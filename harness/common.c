@@ -1,0 +1,193 @@
+/* common.c - see common.h */
+#define _GNU_SOURCE
+#include "common.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+int errf(char *err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(err, ERRLEN, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+const char *errno_name(int e)
+{
+	static __thread char buf[16];
+	const char *n;
+
+	if (e == 0)
+		return "0";
+	n = strerrorname_np(e);
+	if (n)
+		return n;
+	snprintf(buf, sizeof(buf), "E%d", e);
+	return buf;
+}
+
+int errno_from_name(const char *name)
+{
+	/* glibc knows the names; errno values stay below 200 on Linux. */
+	for (int e = 1; e < 200; e++) {
+		const char *n = strerrorname_np(e);
+
+		if (n && strcmp(n, name) == 0)
+			return e;
+	}
+	return -1;
+}
+
+int addr_parse(const char *s, struct addr *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (inet_pton(AF_INET, s, &out->u.v4) == 1) {
+		out->family = AF_INET;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, s, &out->u.v6) == 1) {
+		out->family = AF_INET6;
+		return 0;
+	}
+	return -1;
+}
+
+int endpoint_parse(const char *s, struct endpoint *out)
+{
+	char host[INET6_ADDRSTRLEN + 2];
+	const char *colon, *port;
+	char *end;
+	unsigned long p;
+	size_t n;
+
+	memset(out, 0, sizeof(*out));
+	if (s[0] == '[') {
+		const char *close = strchr(s, ']');
+
+		if (!close || close[1] != ':')
+			return -1;
+		n = (size_t)(close - s - 1);
+		if (n == 0 || n >= sizeof(host))
+			return -1;
+		memcpy(host, s + 1, n);
+		host[n] = '\0';
+		port = close + 2;
+		if (addr_parse(host, &out->addr) < 0 || out->addr.family != AF_INET6)
+			return -1;
+	} else {
+		colon = strrchr(s, ':');
+		if (!colon)
+			return -1;
+		n = (size_t)(colon - s);
+		if (n == 0 || n >= sizeof(host))
+			return -1;
+		memcpy(host, s, n);
+		host[n] = '\0';
+		port = colon + 1;
+		if (addr_parse(host, &out->addr) < 0 || out->addr.family != AF_INET)
+			return -1;
+	}
+	if (*port < '0' || *port > '9')
+		return -1;
+	errno = 0;
+	p = strtoul(port, &end, 10);
+	if (errno || *end || p > 65535)
+		return -1;
+	out->port = (uint16_t)p;
+	return 0;
+}
+
+const char *addr_str(const struct addr *a, char *buf, size_t len)
+{
+	if (!a->family || !inet_ntop(a->family, &a->u, buf, (socklen_t)len))
+		snprintf(buf, len, "?");
+	return buf;
+}
+
+const char *endpoint_str(const struct endpoint *e, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	addr_str(&e->addr, a, sizeof(a));
+	if (e->addr.family == AF_INET6)
+		snprintf(buf, len, "[%s]:%u", a, e->port);
+	else
+		snprintf(buf, len, "%s:%u", a, e->port);
+	return buf;
+}
+
+int addr_equal(const struct addr *a, const struct addr *b)
+{
+	if (a->family != b->family)
+		return 0;
+	if (a->family == AF_INET)
+		return a->u.v4.s_addr == b->u.v4.s_addr;
+	return memcmp(&a->u.v6, &b->u.v6, sizeof(a->u.v6)) == 0;
+}
+
+int addr_is_any(const struct addr *a)
+{
+	if (a->family == AF_INET)
+		return a->u.v4.s_addr == htonl(INADDR_ANY);
+	return IN6_IS_ADDR_UNSPECIFIED(&a->u.v6);
+}
+
+unsigned endpoint_to_sockaddr(const struct endpoint *e, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (e->addr.family == AF_INET6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(e->port);
+		s6->sin6_addr = e->addr.u.v6;
+		return sizeof(*s6);
+	}
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+
+	s4->sin_family = AF_INET;
+	s4->sin_port = htons(e->port);
+	s4->sin_addr = e->addr.u.v4;
+	return sizeof(*s4);
+}
+
+int endpoint_from_sockaddr(const struct sockaddr *sa, struct endpoint *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const struct sockaddr_in *)sa;
+
+		out->addr.family = AF_INET;
+		out->addr.u.v4 = s4->sin_addr;
+		out->port = ntohs(s4->sin_port);
+		return 0;
+	}
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
+
+		out->addr.family = AF_INET6;
+		out->addr.u.v6 = s6->sin6_addr;
+		out->port = ntohs(s6->sin6_port);
+		return 0;
+	}
+	return -1;
+}
+
+uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
