@@ -71,7 +71,7 @@ test: all unit unit-asan e2e
 # The demo scenario, many times: every verdict must be the same.
 REPEAT ?= 1000
 repeat: $(BUILD)/bindlab
-	$(PYTHON) bench/repeat.py --bindlab $(BUILD)/bindlab --times $(REPEAT) scenarios/timewait/server-closes-first.scn
+	BINDLAB=$(abspath $(BUILD)/bindlab) BINDLAB_REPEAT=$(REPEAT) $(PYTHON) -m pytest -q tests/e2e/test_determinism.py
 
 # --- using it ------------------------------------------------------------
 deps:

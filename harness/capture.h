@@ -31,6 +31,9 @@ int capture_drain(struct capture *cap, void (*cb)(const struct pkt *p, void *arg
 void capture_stats(const struct capture *cap, unsigned *frames, unsigned *bad,
 		   unsigned *dropped);
 
+/* Write out what the pcap file has buffered. */
+int capture_flush(struct capture *cap, char *err);
+
 /* Flush the pcap file (if any) and close.  Slow (the kernel waits an RCU
  * grace period): call it after the verdict is out. */
 void capture_free(struct capture *cap);

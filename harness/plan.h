@@ -25,6 +25,7 @@
  *   server: exit
  *   expect packets server>client F. ; client>server .
  *   expect socket server 10.0.0.1:8080 TIME_WAIT
+ *   expect socket client 10.0.0.2:* > 10.0.0.1:8080 TIME_WAIT
  *   wait until socket server 10.0.0.1:8080 TIME_WAIT within 2s
  *   server: s2 = socket(tcp)
  *   server: bind(s2, 10.0.0.1:8080)           = -1 EADDRINUSE
@@ -176,8 +177,10 @@ struct plan_step {
 	/* STEP_EXPECT_SOCKET, STEP_WAIT_SOCKET: a TCP socket of host whose local
 	 * endpoint is ep (and, if remote_set, whose remote is remote) is in state */
 	int host;
+	int ep_any_port;     /* "10.0.0.2:*": any local port */
 	struct endpoint remote;
-	int remote_set;
+	int remote_set;      /* "LOCAL > REMOTE STATE" names the peer too */
+	int remote_any_port;
 	int state;      /* TCP_LISTEN, TCP_TIME_WAIT..., or PLAN_STATE_NONE */
 	long within_ms; /* the bound on the wait; default PLAN_WAIT_DEFAULT_MS */
 

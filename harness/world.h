@@ -56,4 +56,9 @@ int world_enter(const struct world *w, int host, char *err);
  * process is left in them. */
 void world_free(struct world *w);
 
+/* For `bindlab doctor`: try root mode and rootless mode in forked children
+ * (nothing changes here) and describe in report which works and, if
+ * neither, what to change.  0 if at least one mode works, else -1. */
+int world_probe(char *report, size_t len);
+
 #endif

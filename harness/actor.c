@@ -1,0 +1,463 @@
+/* actor.c - see actor.h */
+#include "actor.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* The channel sits far above the descriptors a scenario opens, so that the
+ * first socket() of a process returns 3, as it would in a real server. */
+#define CHAN_FD 900
+
+struct actor_req {
+	int step;
+};
+
+/* An actor's hello: its pid as the runner's /proc sees it. */
+struct actor_hello {
+	pid_t pid;
+};
+
+static int send_with_fd(int chan, const void *buf, size_t len, int fd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+
+	if (fd >= 0) {
+		struct cmsghdr *c;
+
+		memset(cbuf, 0, sizeof(cbuf));
+		mh.msg_control = cbuf;
+		mh.msg_controllen = sizeof(cbuf);
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	}
+	return sendmsg(chan, &mh, MSG_NOSIGNAL) == (ssize_t)len ? 0 : -1;
+}
+
+/* Receive one message, and a descriptor if one came along (else *fd = -1).
+ * Returns the byte count, 0 at EOF, -1 on error. */
+static ssize_t recv_with_fd(int chan, void *buf, size_t len, int *fd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = {.iov_base = buf, .iov_len = len};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+			    .msg_controllen = sizeof(cbuf)};
+	struct cmsghdr *c;
+	ssize_t n;
+
+	*fd = -1;
+	do
+		n = recvmsg(chan, &mh, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		return n;
+	for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+			memcpy(fd, CMSG_DATA(c), sizeof(int));
+	return n;
+}
+
+static void fill_names(int fd, struct actor_reply *r, int want_peer)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (fd < 0)
+		return;
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0 &&
+	    endpoint_from_sockaddr((struct sockaddr *)&ss, &r->local) == 0)
+		r->has_local = 1;
+	len = sizeof(ss);
+	if (want_peer && getpeername(fd, (struct sockaddr *)&ss, &len) == 0 &&
+	    endpoint_from_sockaddr((struct sockaddr *)&ss, &r->peer) == 0)
+		r->has_peer = 1;
+}
+
+static void fill_inode(int fd, struct actor_reply *r)
+{
+	struct stat sb;
+
+	if (fd >= 0 && fstat(fd, &sb) == 0 && S_ISSOCK(sb.st_mode))
+		r->inode = (uint64_t)sb.st_ino;
+}
+
+static int opt_setsockopt(int fd, const struct plan_step *st)
+{
+	int v = st->optval;
+
+	switch (st->opt) {
+	case OPT_SO_REUSEADDR:
+		return setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &v, sizeof(v));
+	case OPT_SO_REUSEPORT:
+		return setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &v, sizeof(v));
+	case OPT_SO_KEEPALIVE:
+		return setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &v, sizeof(v));
+	case OPT_SO_LINGER: {
+		struct linger l = {.l_onoff = st->optval, .l_linger = st->optval2};
+
+		return setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+	}
+	case OPT_IPV6_V6ONLY:
+		return setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v, sizeof(v));
+	case OPT_IP_FREEBIND:
+		return setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &v, sizeof(v));
+	case OPT_IP_BIND_ADDRESS_NO_PORT:
+		return setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &v, sizeof(v));
+	case OPT_TCP_NODELAY:
+		return setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &v, sizeof(v));
+	}
+	errno = EINVAL;
+	return -1;
+}
+
+/* Perform one syscall step in this actor.  fds maps scenario variables to
+ * this process's descriptors. */
+static void do_step(const struct plan_step *st, int *fds, struct actor_reply *r)
+{
+	int fd = st->sock_var >= 0 ? fds[st->sock_var] : -1;
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	char buf[PLAN_DATA_MAX];
+	long ret = -1;
+
+	r->fd = fd;
+	errno = 0;
+	r->t_start = now_ns();
+	switch (st->kind) {
+	case STEP_SOCKET:
+		ret = socket(st->family, st->socktype | (st->cloexec ? SOCK_CLOEXEC : 0), 0);
+		break;
+	case STEP_SETSOCKOPT:
+		ret = opt_setsockopt(fd, st);
+		break;
+	case STEP_BIND:
+		sl = endpoint_to_sockaddr(&st->ep, &ss);
+		ret = bind(fd, (struct sockaddr *)&ss, sl);
+		break;
+	case STEP_LISTEN:
+		ret = listen(fd, st->backlog);
+		break;
+	case STEP_CONNECT:
+		sl = endpoint_to_sockaddr(&st->ep, &ss);
+		ret = connect(fd, (struct sockaddr *)&ss, sl);
+		break;
+	case STEP_ACCEPT:
+		ret = accept(fd, NULL, NULL);
+		break;
+	case STEP_SHUTDOWN:
+		ret = shutdown(fd, st->how);
+		break;
+	case STEP_CLOSE:
+		ret = close(fd);
+		break;
+	case STEP_SEND:
+		ret = send(fd, st->data, st->datalen, MSG_NOSIGNAL);
+		break;
+	case STEP_SENDTO:
+		sl = endpoint_to_sockaddr(&st->ep, &ss);
+		ret = sendto(fd, st->data, st->datalen, MSG_NOSIGNAL, (struct sockaddr *)&ss, sl);
+		break;
+	case STEP_RECV:
+		ret = recv(fd, buf, st->datalen < sizeof(buf) ? st->datalen : sizeof(buf), 0);
+		break;
+	case STEP_SETUID:
+		/* Drop supplementary groups first, as a daemon does, so the new
+		 * uid really is unprivileged. */
+		ret = setgroups(0, NULL);
+		if (ret == 0)
+			ret = setgid(st->uid);
+		if (ret == 0)
+			ret = setuid(st->uid);
+		break;
+	default:
+		errno = EINVAL;
+		break;
+	}
+	r->t_end = now_ns();
+	r->ret = ret;
+	r->err = ret < 0 ? errno : 0;
+
+	if (ret < 0) {
+		/* A failed listen() still has the address bind() gave it: the
+		 * report needs it to find who else holds the port. */
+		if (st->kind == STEP_LISTEN)
+			fill_names(fd, r, 0);
+		fill_inode(fd, r);
+		return;
+	}
+	switch (st->kind) {
+	case STEP_SOCKET:
+		fds[st->result_var] = (int)ret;
+		r->fd = (int)ret;
+		break;
+	case STEP_ACCEPT:
+		fds[st->result_var] = (int)ret;
+		r->fd = (int)ret;
+		fill_names((int)ret, r, 1);
+		break;
+	case STEP_BIND:
+	case STEP_LISTEN:
+		fill_names(fd, r, 0);
+		break;
+	case STEP_CONNECT:
+		fill_names(fd, r, 1);
+		break;
+	case STEP_CLOSE:
+		/* Using the variable again must give EBADF, never another socket
+		 * that happens to get the same number. */
+		fds[st->sock_var] = -1;
+		break;
+	default:
+		break;
+	}
+	fill_inode(r->fd, r);
+}
+
+static void say_hello(void)
+{
+	struct actor_hello h;
+	char link[32];
+	ssize_t n;
+
+	/* getpid() is our pid inside bindlab's pid namespace; /proc/self read
+	 * through the host's /proc gives the one the runner knows. */
+	n = readlink("/proc/self", link, sizeof(link) - 1);
+	link[n > 0 ? n : 0] = '\0';
+	h.pid = n > 0 ? (pid_t)atoi(link) : getpid();
+	if (write(CHAN_FD, &h, sizeof(h)) != (ssize_t)sizeof(h))
+		_exit(127);
+}
+
+static void close_others(void)
+{
+	close_range(3, CHAN_FD - 1, 0);
+	close_range(CHAN_FD + 1, ~0U, 0);
+}
+
+/* The actor's life: take steps until the runner goes away. */
+__attribute__((noreturn)) static void actor_loop(const struct plan *plan, int *fds)
+{
+	for (;;) {
+		struct actor_req req;
+		struct actor_reply r;
+		int newchan;
+		ssize_t n = recv_with_fd(CHAN_FD, &req, sizeof(req), &newchan);
+
+		if (n <= 0)
+			_exit(0); /* the runner is gone: so is the scenario */
+		if (n != sizeof(req) || req.step < 0 || req.step >= plan->nsteps)
+			_exit(126);
+		memset(&r, 0, sizeof(r));
+		r.fd = -1;
+		const struct plan_step *st = &plan->steps[req.step];
+
+		if (st->kind == STEP_FORK) {
+			r.t_start = now_ns();
+			pid_t pid = fork();
+
+			r.t_end = now_ns();
+			if (pid == 0) {
+				/* The child keeps every socket and answers on its
+				 * own channel from now on. */
+				dup2(newchan, CHAN_FD);
+				close(newchan);
+				say_hello();
+				continue;
+			}
+			if (newchan >= 0)
+				close(newchan);
+			r.ret = pid < 0 ? -1 : pid;
+			r.err = pid < 0 ? errno : 0;
+		} else if (st->kind == STEP_EXIT) {
+			/* Close every socket before answering, so that the runner's
+			 * next step sees the kernel after this process's exit. */
+			close_others();
+			r.t_start = r.t_end = now_ns();
+			if (write(CHAN_FD, &r, sizeof(r)) < 0)
+				_exit(st->status);
+			_exit(st->status);
+		} else {
+			if (newchan >= 0)
+				close(newchan);
+			do_step(st, fds, &r);
+		}
+		if (write(CHAN_FD, &r, sizeof(r)) != (ssize_t)sizeof(r))
+			_exit(125);
+	}
+}
+
+static int read_full(int fd, void *buf, size_t len, long timeout_ms)
+{
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	uint64_t deadline = now_ns() + (uint64_t)timeout_ms * 1000000ull;
+	size_t got = 0;
+
+	while (got < len) {
+		uint64_t now = now_ns();
+		int left = now >= deadline ? 0 : (int)((deadline - now) / 1000000ull) + 1;
+		int rc = poll(&p, 1, left);
+
+		if (rc < 0 && errno == EINTR)
+			continue;
+		if (rc < 0)
+			return -1;
+		if (rc == 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		ssize_t n = read(fd, (char *)buf + got, len - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			errno = n == 0 ? EPIPE : errno;
+			return -1;
+		}
+		got += (size_t)n;
+	}
+	return 0;
+}
+
+int actor_spawn(struct actor *a, const struct plan *plan, int proc, const struct world *w,
+		char *err)
+{
+	int sp[2];
+	pid_t pid;
+
+	memset(a, 0, sizeof(*a));
+	a->proc = proc;
+	a->chan = -1;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
+		return errf(err, "cannot create the channel to process '%s': %s",
+			    plan->procs[proc].name, strerror(errno));
+	pid = fork();
+	if (pid < 0) {
+		close(sp[0]);
+		close(sp[1]);
+		return errf(err, "cannot fork process '%s': %s", plan->procs[proc].name,
+			    strerror(errno));
+	}
+	if (pid == 0) {
+		char cerr[ERRLEN];
+		int *fds;
+
+		/* Die with the runner, even if it is SIGKILLed.  (getppid() says
+		 * 0 inside the pid namespace, so it cannot tell whether the runner
+		 * died before this line; the channel can: its end of it is then
+		 * closed and the first read below sees EOF.) */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (world_enter(w, plan->procs[proc].host, cerr) < 0)
+			_exit(127);
+		dup2(sp[1], CHAN_FD);
+		close_others();
+		fds = calloc((size_t)(plan->nvars > 0 ? plan->nvars : 1), sizeof(int));
+		if (!fds)
+			_exit(127);
+		for (int i = 0; i < plan->nvars; i++)
+			fds[i] = -1;
+		actor_loop(plan, fds);
+	}
+	close(sp[1]);
+	a->pid = pid;
+	a->chan = sp[0];
+	return 0;
+}
+
+static int call_failed(struct actor *a, const char *what, char *err)
+{
+	int e = errno;
+
+	actor_kill(a);
+	if (e == ETIMEDOUT)
+		return errf(err, "%s", what);
+	if (e == EPIPE)
+		return errf(err, "the process died during the step");
+	return errf(err, "lost the process: %s", strerror(e));
+}
+
+int actor_call(struct actor *a, int step, long timeout_ms, struct actor_reply *rep, char *err)
+{
+	struct actor_req req = {.step = step};
+	char what[64];
+
+	if (a->exited || a->chan < 0)
+		return errf(err, "the process has exited");
+	if (send_with_fd(a->chan, &req, sizeof(req), -1) < 0) {
+		errno = EPIPE;
+		return call_failed(a, "", err);
+	}
+	snprintf(what, sizeof(what), "the call did not return within %ld ms", timeout_ms);
+	if (read_full(a->chan, rep, sizeof(*rep), timeout_ms) < 0)
+		return call_failed(a, what, err);
+	return 0;
+}
+
+int actor_fork(struct actor *parent, struct actor *child, const struct plan *plan, int step,
+	       long timeout_ms, struct actor_reply *rep, char *err)
+{
+	struct actor_req req = {.step = step};
+	struct actor_hello hello;
+	int sp[2];
+
+	memset(child, 0, sizeof(*child));
+	child->proc = plan->steps[step].proc;
+	child->chan = -1;
+	child->exited = 1;
+	if (parent->exited || parent->chan < 0)
+		return errf(err, "process '%s' has exited", plan->procs[parent->proc].name);
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
+		return errf(err, "cannot create the channel to process '%s': %s",
+			    plan->procs[child->proc].name, strerror(errno));
+	if (send_with_fd(parent->chan, &req, sizeof(req), sp[1]) < 0) {
+		close(sp[0]);
+		close(sp[1]);
+		errno = EPIPE;
+		return call_failed(parent, "", err);
+	}
+	close(sp[1]);
+	if (read_full(parent->chan, rep, sizeof(*rep), timeout_ms) < 0) {
+		close(sp[0]);
+		return call_failed(parent, "fork did not return in time", err);
+	}
+	if (rep->ret < 0) {
+		close(sp[0]);
+		return 0;
+	}
+	if (read_full(sp[0], &hello, sizeof(hello), timeout_ms) < 0) {
+		close(sp[0]);
+		return errf(err, "the forked process '%s' did not start",
+			    plan->procs[child->proc].name);
+	}
+	child->pid = hello.pid;
+	child->chan = sp[0];
+	child->exited = 0;
+	return 0;
+}
+
+void actor_kill(struct actor *a)
+{
+	if (!a->exited && a->pid > 0)
+		kill(a->pid, SIGKILL);
+	a->exited = 1;
+	if (a->chan >= 0)
+		close(a->chan);
+	a->chan = -1;
+}

@@ -1,0 +1,57 @@
+/* actor.h - one process per (host, process) of a scenario.
+ *
+ * An actor is a forked process living in its host's network namespace.  It
+ * waits on a socketpair for a step number, performs that step of the plan
+ * (it has the plan in memory: fork copied it) on its own descriptors, and
+ * answers with the real return value, errno and the time around the call,
+ * on the clock libpcap stamps packets with.  A "fork" step forks the actor
+ * itself: the child keeps every descriptor, exactly as a server's worker
+ * would, and talks to the runner over a new socketpair. */
+#ifndef BINDLAB_ACTOR_H
+#define BINDLAB_ACTOR_H
+
+#include <sys/types.h>
+
+#include "plan.h"
+#include "world.h"
+
+struct actor_reply {
+	long ret;
+	int err;              /* errno when ret == -1, else 0 */
+	uint64_t t_start;     /* just before the syscall */
+	uint64_t t_end;       /* just after it returned */
+	int has_local;        /* getsockname() after bind, connect, accept, listen */
+	struct endpoint local;
+	int has_peer;         /* getpeername() after connect, accept */
+	struct endpoint peer;
+	int fd;               /* the descriptor the step created or used, -1 none */
+	uint64_t inode;       /* its socket inode (as sock_diag names it), 0 none */
+};
+
+struct actor {
+	int proc;     /* index into plan.procs */
+	pid_t pid;    /* as the runner's /proc sees it */
+	int chan;     /* the runner's end of the socketpair, -1 once gone */
+	int exited;   /* the process is gone (exit step, crash, or killed) */
+};
+
+/* Fork an actor for plan->procs[proc] in its host's namespace.  Descriptors
+ * of the runner other than the channel are closed in the child.
+ * Returns 0 or -1 with err. */
+int actor_spawn(struct actor *a, const struct plan *plan, int proc, const struct world *w,
+		char *err);
+
+/* Send step (an index into plan->steps) to a and wait up to timeout_ms for
+ * the answer.  Returns 0 with *rep filled, or -1 with err when the actor
+ * died or did not answer in time (then it is killed and marked exited). */
+int actor_call(struct actor *a, int step, long timeout_ms, struct actor_reply *rep, char *err);
+
+/* A fork step: parent forks; child becomes a new actor for plan->steps[step].proc.
+ * rep->ret is the child's pid (0 on failure with rep->err set). */
+int actor_fork(struct actor *parent, struct actor *child, const struct plan *plan, int step,
+	       long timeout_ms, struct actor_reply *rep, char *err);
+
+/* SIGKILL the actor (if still there) and close the channel; idempotent. */
+void actor_kill(struct actor *a);
+
+#endif

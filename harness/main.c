@@ -1,0 +1,534 @@
+/* main.c - the bindlab command: parses arguments, forks one runner per
+ * scenario (each builds and owns its world), collects their reports in order
+ * and prints them.  Only main prints and exits. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "plan.h"
+#include "report.h"
+#include "run.h"
+#include "world.h"
+
+#define BINDLAB_VERSION "0.1.0"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: bindlab run [options] SCENARIO|DIR...   run scenarios in throwaway namespaces\n"
+		"       bindlab doctor                          can this machine run bindlab, and how\n"
+		"       bindlab version\n"
+		"\n"
+		"run options:\n"
+		"  --pcap DIR       write one pcap file per interface into DIR\n"
+		"  --json FILE      write the whole timeline as JSON ('-' for stdout)\n"
+		"  -j N             run N scenarios at once (default 1)\n"
+		"  --timeout MS     bound on one syscall step (default %d)\n"
+		"  -v, --verbose    full report for every scenario, not only failing ones\n"
+		"  -q, --quiet      verdict lines only\n"
+		"  --color, --no-color   (default: colour on a terminal, unless NO_COLOR is set)\n"
+		"\n"
+		"exit status: 0 every expectation held, 1 one failed, 2 bad input or environment\n",
+		PLAN_WAIT_DEFAULT_MS);
+}
+
+/* --- collecting scenario files ------------------------------------------ */
+
+struct strv {
+	char **v;
+	int n, cap;
+};
+
+static int strv_add(struct strv *s, const char *str)
+{
+	if (s->n == s->cap) {
+		int cap = s->cap ? s->cap * 2 : 16;
+		char **nv = realloc(s->v, (size_t)cap * sizeof(*nv));
+
+		if (!nv)
+			return -1;
+		s->v = nv;
+		s->cap = cap;
+	}
+	s->v[s->n] = strdup(str);
+	return s->v[s->n] ? (s->n++, 0) : -1;
+}
+
+static void strv_free(struct strv *s)
+{
+	for (int i = 0; i < s->n; i++)
+		free(s->v[i]);
+	free(s->v);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int ends_with(const char *s, const char *suf)
+{
+	size_t a = strlen(s), b = strlen(suf);
+
+	return a >= b && strcmp(s + a - b, suf) == 0;
+}
+
+/* Every *.scn below dir, sorted, so runs are reproducible. */
+static int collect_dir(const char *dir, struct strv *out, char *err)
+{
+	struct dirent **ents = NULL;
+	int n = scandir(dir, &ents, NULL, alphasort);
+	int rc = 0;
+
+	if (n < 0)
+		return errf(err, "cannot read directory '%s': %s", dir, strerror(errno));
+	for (int i = 0; i < n; i++) {
+		char path[4096];
+		struct stat sb;
+
+		if (ents[i]->d_name[0] == '.' || rc < 0)
+			goto next;
+		snprintf(path, sizeof(path), "%s/%s", dir, ents[i]->d_name);
+		if (stat(path, &sb) < 0)
+			goto next;
+		if (S_ISDIR(sb.st_mode))
+			rc = collect_dir(path, out, err);
+		else if (ends_with(path, ".scn") && strv_add(out, path) < 0)
+			rc = errf(err, "out of memory");
+next:
+		free(ents[i]);
+	}
+	free(ents);
+	return rc;
+}
+
+static int collect(char **args, int nargs, struct strv *out, char *err)
+{
+	for (int i = 0; i < nargs; i++) {
+		struct stat sb;
+		char path[4096];
+
+		snprintf(path, sizeof(path), "%s", args[i]);
+		while (strlen(path) > 1 && path[strlen(path) - 1] == '/')
+			path[strlen(path) - 1] = '\0';
+		if (stat(path, &sb) < 0)
+			return errf(err, "cannot open '%s': %s", args[i], strerror(errno));
+		if (S_ISDIR(sb.st_mode)) {
+			int before = out->n;
+
+			if (collect_dir(path, out, err) < 0)
+				return -1;
+			qsort(out->v + before, (size_t)(out->n - before), sizeof(char *), cmp_str);
+			if (out->n == before)
+				return errf(err, "no .scn files under '%s'", args[i]);
+		} else if (strv_add(out, path) < 0) {
+			return errf(err, "out of memory");
+		}
+	}
+	return 0;
+}
+
+/* --- one runner per scenario ---------------------------------------------- */
+
+/* What a runner sends back: a header, then the text report, then JSON. */
+struct job_hdr {
+	int verdict;
+	int failed_line;
+	unsigned textlen, jsonlen;
+};
+
+struct job {
+	const struct plan *plan;
+	pid_t pid;
+	int fd;          /* read end of the runner's pipe, -1 when done */
+	char *buf;
+	size_t len, cap;
+	int done, printed;
+	int status;      /* waitpid status */
+};
+
+static __attribute__((noreturn)) void runner_main(const struct plan *plan,
+						   const struct run_opts *ro,
+						   const struct report_opts *rep, int fd, pid_t parent)
+{
+	struct run_result *res = calloc(1, sizeof(*res));
+	struct job_hdr h;
+	char *text = NULL, *json = NULL;
+	size_t tl = 0, jl = 0;
+	FILE *t, *j;
+
+	/* The runner and so its world die with bindlab. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent || !res)
+		_exit(EXIT_USAGE);
+	run_plan(plan, ro, res);
+	run_finish(res);
+	timeline_sort(&res->tl);
+	t = open_memstream(&text, &tl);
+	j = open_memstream(&json, &jl);
+	if (!t || !j)
+		_exit(EXIT_USAGE);
+	report_text(t, plan, res, rep);
+	report_json(j, plan, res);
+	fclose(t);
+	fclose(j);
+	memset(&h, 0, sizeof(h));
+	h.verdict = (int)res->verdict;
+	h.failed_line = res->failed_step >= 0 ? plan->steps[res->failed_step].pos.line : 0;
+	h.textlen = (unsigned)tl;
+	h.jsonlen = (unsigned)jl;
+	if (write(fd, &h, sizeof(h)) < 0 || write(fd, text, tl) < 0 || write(fd, json, jl) < 0)
+		_exit(EXIT_USAGE);
+	/* Close before exiting: bindlab can print the verdict while the kernel
+	 * still tears the captures and namespaces down. */
+	close(fd);
+	_exit(res->verdict == VERDICT_PASS ? EXIT_PASS
+	      : res->verdict == VERDICT_FAIL ? EXIT_FAIL
+					      : EXIT_USAGE);
+}
+
+static int job_start(struct job *jb, const struct run_opts *ro, const struct report_opts *rep,
+		     char *err)
+{
+	int p[2];
+	pid_t parent = getpid();
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return errf(err, "cannot create a pipe: %s", strerror(errno));
+	fflush(NULL);
+	jb->pid = fork();
+	if (jb->pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return errf(err, "cannot fork a runner: %s", strerror(errno));
+	}
+	if (jb->pid == 0) {
+		close(p[0]);
+		runner_main(jb->plan, ro, rep, p[1], parent);
+	}
+	close(p[1]);
+	jb->fd = p[0];
+	return 0;
+}
+
+/* Read what is there; at EOF reap the runner. */
+static void job_read(struct job *jb)
+{
+	char tmp[65536];
+	ssize_t n = read(jb->fd, tmp, sizeof(tmp));
+
+	if (n < 0 && errno == EINTR)
+		return;
+	if (n > 0) {
+		if (jb->len + (size_t)n > jb->cap) {
+			size_t cap = (jb->cap ? jb->cap * 2 : 65536) + (size_t)n;
+			char *nb = realloc(jb->buf, cap);
+
+			if (!nb)
+				return;
+			jb->buf = nb;
+			jb->cap = cap;
+		}
+		memcpy(jb->buf + jb->len, tmp, (size_t)n);
+		jb->len += (size_t)n;
+		return;
+	}
+	close(jb->fd);
+	jb->fd = -1;
+	jb->done = 1;
+}
+
+struct totals {
+	int passed, failed, errors;
+	FILE *json;
+	int njson;
+};
+
+static void job_print(struct job *jb, const struct report_opts *rep, int full, struct totals *tot)
+{
+	struct job_hdr h;
+	const struct plan *plan = jb->plan;
+
+	if (jb->len < sizeof(h)) {
+		/* The runner died before it could report: say how. */
+		int st = 0;
+
+		waitpid(jb->pid, &st, 0);
+		jb->pid = 0;
+		fprintf(stdout, "%sERROR%s %s: the runner died (%s %d) before reporting\n",
+			rep->color ? "\033[31m" : "", rep->color ? "\033[0m" : "", plan->file,
+			WIFSIGNALED(st) ? "signal" : "exit status",
+			WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+		tot->errors++;
+		return;
+	}
+	memcpy(&h, jb->buf, sizeof(h));
+	if (sizeof(h) + h.textlen + h.jsonlen > jb->len) {
+		fprintf(stdout, "ERROR %s: the runner's report was cut short\n", plan->file);
+		tot->errors++;
+		return;
+	}
+	if (full || h.verdict != VERDICT_PASS) {
+		fwrite(jb->buf + sizeof(h), 1, h.textlen, stdout);
+		fputc('\n', stdout);
+	}
+	if (h.verdict == VERDICT_PASS)
+		tot->passed++;
+	else if (h.verdict == VERDICT_FAIL)
+		tot->failed++;
+	else
+		tot->errors++;
+	if (tot->json) {
+		fputs(tot->njson++ ? ",\n" : "", tot->json);
+		fwrite(jb->buf + sizeof(h) + h.textlen, 1, h.jsonlen, tot->json);
+	}
+	{
+		/* the verdict line, from the header */
+		char v[140] = "";
+
+		if (plan->variant[0])
+			snprintf(v, sizeof(v), " [%s]", plan->variant);
+		if (h.verdict == VERDICT_PASS)
+			fprintf(stdout, "%sPASS%s %s%s\n", rep->color ? "\033[32m" : "",
+				rep->color ? "\033[0m" : "", plan->file, v);
+		else if (h.verdict == VERDICT_FAIL)
+			fprintf(stdout, "%sFAIL%s %s:%d%s\n", rep->color ? "\033[31m" : "",
+				rep->color ? "\033[0m" : "", plan->file, h.failed_line, v);
+		else
+			fprintf(stdout, "%sERROR%s %s%s\n", rep->color ? "\033[31m" : "",
+				rep->color ? "\033[0m" : "", plan->file, v);
+	}
+	fflush(stdout);
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"pcap", required_argument, NULL, 'p'}, {"json", required_argument, NULL, 'J'},
+		{"timeout", required_argument, NULL, 't'}, {"verbose", no_argument, NULL, 'v'},
+		{"quiet", no_argument, NULL, 'q'},     {"color", no_argument, NULL, 'C'},
+		{"no-color", no_argument, NULL, 'N'},  {"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0}};
+	struct run_opts ro = {.step_timeout_ms = PLAN_WAIT_DEFAULT_MS};
+	struct report_opts rep = {0};
+	struct strv files = {0};
+	struct plan **plans = NULL;
+	int *nplans = NULL;
+	struct job *jobs = NULL;
+	int njobs = 0, jobsmax = 1, verbose = 0, quiet = 0, color = -1, c, rc = EXIT_USAGE;
+	const char *json_path = NULL;
+	struct totals tot = {0};
+	char err[ERRLEN];
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "j:vqh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			ro.pcap_dir = optarg;
+			break;
+		case 'J':
+			json_path = optarg;
+			break;
+		case 't':
+			ro.step_timeout_ms = strtol(optarg, NULL, 10);
+			if (ro.step_timeout_ms <= 0 || ro.step_timeout_ms > 600000) {
+				fprintf(stderr, "bindlab: --timeout takes milliseconds, 1 to 600000\n");
+				return EXIT_USAGE;
+			}
+			break;
+		case 'j':
+			jobsmax = atoi(optarg);
+			if (jobsmax < 1 || jobsmax > 64) {
+				fprintf(stderr, "bindlab: -j takes a number from 1 to 64\n");
+				return EXIT_USAGE;
+			}
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		case 'C':
+			color = 1;
+			break;
+		case 'N':
+			color = 0;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_PASS;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "bindlab: run needs a scenario file or directory\n");
+		return EXIT_USAGE;
+	}
+	if (color < 0)
+		color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
+	rep.color = color;
+	if (ro.pcap_dir) {
+		struct stat sb;
+
+		if (mkdir(ro.pcap_dir, 0755) < 0 && errno != EEXIST) {
+			fprintf(stderr, "bindlab: cannot create '%s': %s\n", ro.pcap_dir, strerror(errno));
+			return EXIT_USAGE;
+		}
+		if (stat(ro.pcap_dir, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
+			fprintf(stderr, "bindlab: '%s' is not a directory\n", ro.pcap_dir);
+			return EXIT_USAGE;
+		}
+	}
+	if (collect(argv + optind, argc - optind, &files, err) < 0) {
+		fprintf(stderr, "bindlab: %s\n", err);
+		goto out;
+	}
+
+	/* Parse everything first: bad input is reported before anything runs. */
+	plans = calloc((size_t)files.n, sizeof(*plans));
+	nplans = calloc((size_t)files.n, sizeof(*nplans));
+	if (!plans || !nplans)
+		goto out;
+	int total = 0, bad = 0;
+
+	for (int i = 0; i < files.n; i++) {
+		if (plan_parse_file(files.v[i], &plans[i], &nplans[i], err) < 0) {
+			fprintf(stderr, "%s\n", err);
+			bad++;
+			continue;
+		}
+		total += nplans[i];
+	}
+	if (bad && files.n == 1)
+		goto out;
+	tot.errors = bad;
+	jobs = calloc((size_t)(total ? total : 1), sizeof(*jobs));
+	if (!jobs)
+		goto out;
+	for (int i = 0; i < files.n; i++)
+		for (int k = 0; k < nplans[i]; k++) {
+			jobs[njobs].plan = &plans[i][k];
+			jobs[njobs].fd = -1;
+			njobs++;
+		}
+	if (json_path) {
+		tot.json = strcmp(json_path, "-") ? fopen(json_path, "w") : stdout;
+		if (!tot.json) {
+			fprintf(stderr, "bindlab: cannot write '%s': %s\n", json_path, strerror(errno));
+			goto out;
+		}
+		fputs(njobs == 1 ? "" : "[", tot.json);
+	}
+
+	/* Keep up to jobsmax runners going; print reports in order. */
+	int next = 0, running = 0, shown = 0;
+	int full = !quiet && (verbose || njobs == 1);
+
+	while (shown < njobs) {
+		while (running < jobsmax && next < njobs) {
+			if (job_start(&jobs[next], &ro, &rep, err) < 0) {
+				fprintf(stderr, "bindlab: %s\n", err);
+				goto out;
+			}
+			next++;
+			running++;
+		}
+		struct pollfd pf[64];
+		int idx[64], np = 0;
+
+		for (int i = 0; i < next && np < 64; i++)
+			if (jobs[i].fd >= 0) {
+				pf[np].fd = jobs[i].fd;
+				pf[np].events = POLLIN;
+				idx[np++] = i;
+			}
+		if (np && poll(pf, (nfds_t)np, -1) > 0)
+			for (int k = 0; k < np; k++)
+				if (pf[k].revents) {
+					job_read(&jobs[idx[k]]);
+					if (jobs[idx[k]].done)
+						running--;
+				}
+		while (shown < njobs && jobs[shown].done) {
+			if (quiet && !full)
+				job_print(&jobs[shown], &rep, 0, &tot);
+			else
+				job_print(&jobs[shown], &rep, full, &tot);
+			shown++;
+		}
+	}
+	if (tot.json) {
+		fputs(njobs == 1 ? "\n" : "]\n", tot.json);
+		if (tot.json != stdout)
+			fclose(tot.json);
+	}
+	if (njobs > 1 || bad)
+		printf("%d passed, %d failed\n", tot.passed, tot.failed + tot.errors);
+	rc = tot.errors ? EXIT_USAGE : tot.failed ? EXIT_FAIL : EXIT_PASS;
+out:
+	/* Reap the runners: by now they are only tearing their worlds down. */
+	for (int i = 0; i < njobs; i++) {
+		if (jobs[i].fd >= 0)
+			close(jobs[i].fd);
+		if (jobs[i].pid > 0)
+			waitpid(jobs[i].pid, NULL, 0);
+		free(jobs[i].buf);
+	}
+	free(jobs);
+	for (int i = 0; plans && i < files.n; i++)
+		if (plans[i])
+			plan_free(plans[i], nplans[i]);
+	free(plans);
+	free(nplans);
+	strv_free(&files);
+	return rc;
+}
+
+static int cmd_doctor(void)
+{
+	char report[4096];
+	int rc = world_probe(report, sizeof(report));
+
+	fputs(report, stdout);
+	if (rc < 0) {
+		printf("bindlab cannot run here: see the fixes above\n");
+		return EXIT_USAGE;
+	}
+	return EXIT_PASS;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "run"))
+		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "doctor"))
+		return cmd_doctor();
+	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
+		printf("bindlab %s\n", BINDLAB_VERSION);
+		return EXIT_PASS;
+	}
+	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(stdout);
+		return EXIT_PASS;
+	}
+	fprintf(stderr, "bindlab: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,1493 @@
+/* parser.c - the scenario language (docs/scenario-language.md) into plans.
+ * It never touches the kernel; every error is one line FILE:LINE:COL. */
+#include "plan.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#define LINE_MAX_LEN 1000
+#define FILE_MAX_LEN (1 << 20)
+#define HOSTS_MAX 8
+#define PROCS_MAX 64
+#define VARS_MAX 64
+#define COLS_MAX 16
+#define ROWS_MAX 64
+
+struct table {
+	char cols[COLS_MAX][PLAN_NAME_MAX];
+	int ncols;
+	char cells[ROWS_MAX][COLS_MAX][64];
+	int nrows;
+	int line; /* of the "table" statement, 0 if none */
+};
+
+/* The state of parsing one variant. */
+struct ps {
+	const char *file;
+	int line;
+	char *err;
+	struct plan *p;
+	int caps_steps, caps_procs, caps_vars;
+	uint64_t held[VARS_MAX]; /* per variable: bit i = process i holds it */
+	int scenario_seen;
+};
+
+static int perr(struct ps *ps, int col, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int perr(struct ps *ps, int col, const char *fmt, ...)
+{
+	char msg[ERRLEN];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return errf(ps->err, "%s:%d:%d: %s", ps->file, ps->line, col, msg);
+}
+
+/* --- names of things --------------------------------------------------- */
+
+static const char *state_names[] = {
+	[PLAN_STATE_NONE] = "none",     [TCP_ESTABLISHED] = "ESTABLISHED",
+	[TCP_SYN_SENT] = "SYN_SENT",    [TCP_SYN_RECV] = "SYN_RECV",
+	[TCP_FIN_WAIT1] = "FIN_WAIT1",  [TCP_FIN_WAIT2] = "FIN_WAIT2",
+	[TCP_TIME_WAIT] = "TIME_WAIT",  [TCP_CLOSE] = "CLOSE",
+	[TCP_CLOSE_WAIT] = "CLOSE_WAIT", [TCP_LAST_ACK] = "LAST_ACK",
+	[TCP_LISTEN] = "LISTEN",        [TCP_CLOSING] = "CLOSING",
+};
+#define NSTATES ((int)(sizeof(state_names) / sizeof(state_names[0])))
+
+const char *plan_state_name(int state)
+{
+	if (state >= 0 && state < NSTATES && state_names[state])
+		return state_names[state];
+	return "?";
+}
+
+int plan_state_from_name(const char *name)
+{
+	char n[32];
+	size_t j = 0;
+
+	/* TIME-WAIT, time_wait and FIN_WAIT_1 are the same state */
+	for (size_t i = 0; name[i] && j < sizeof(n) - 1; i++) {
+		char c = (char)toupper((unsigned char)name[i]);
+
+		if (c == '-')
+			c = '_';
+		if (c == '_' && isdigit((unsigned char)name[i + 1]) && j >= 8)
+			continue;
+		n[j++] = c;
+	}
+	n[j] = '\0';
+	if (!strcmp(n, "NONE"))
+		return PLAN_STATE_NONE;
+	for (int s = 1; s < NSTATES; s++)
+		if (state_names[s] && !strcmp(n, state_names[s]))
+			return s;
+	return -1;
+}
+
+static const struct {
+	char c;
+	uint8_t bit;
+} flag_letters[] = {{'S', TH_SYN}, {'F', TH_FIN}, {'R', TH_RST}, {'P', TH_PUSH},
+		    {'U', TH_URG}, {'E', 0x40},   {'W', 0x80}};
+
+const char *plan_flags_str(uint8_t flags, char *buf, size_t len)
+{
+	size_t j = 0;
+
+	for (size_t i = 0; i < sizeof(flag_letters) / sizeof(flag_letters[0]); i++)
+		if ((flags & flag_letters[i].bit) && j + 1 < len)
+			buf[j++] = flag_letters[i].c;
+	if ((flags & TH_ACK) && j + 1 < len)
+		buf[j++] = '.';
+	if (j == 0 && len > 4) {
+		snprintf(buf, len, "none");
+		return buf;
+	}
+	buf[j < len ? j : len - 1] = '\0';
+	return buf;
+}
+
+int plan_flags_parse(const char *s, uint8_t *flags)
+{
+	uint8_t f = 0;
+
+	if (!*s)
+		return -1;
+	for (; *s; s++) {
+		size_t i;
+
+		if (*s == '.') {
+			if (s[1])
+				return -1;
+			f |= TH_ACK;
+			break;
+		}
+		for (i = 0; i < sizeof(flag_letters) / sizeof(flag_letters[0]); i++)
+			if (*s == flag_letters[i].c)
+				break;
+		if (i == sizeof(flag_letters) / sizeof(flag_letters[0]) || (f & flag_letters[i].bit))
+			return -1;
+		f |= flag_letters[i].bit;
+	}
+	*flags = f;
+	return 0;
+}
+
+static const char *opt_names[] = {
+	[OPT_SO_REUSEADDR] = "SO_REUSEADDR",
+	[OPT_SO_REUSEPORT] = "SO_REUSEPORT",
+	[OPT_SO_LINGER] = "SO_LINGER",
+	[OPT_IPV6_V6ONLY] = "IPV6_V6ONLY",
+	[OPT_IP_FREEBIND] = "IP_FREEBIND",
+	[OPT_IP_BIND_ADDRESS_NO_PORT] = "IP_BIND_ADDRESS_NO_PORT",
+	[OPT_SO_KEEPALIVE] = "SO_KEEPALIVE",
+	[OPT_TCP_NODELAY] = "TCP_NODELAY",
+};
+
+const char *plan_opt_name(enum plan_opt opt)
+{
+	if ((size_t)opt < sizeof(opt_names) / sizeof(opt_names[0]))
+		return opt_names[opt];
+	return "?";
+}
+
+/* --- small scanners ------------------------------------------------------ */
+
+/* Copy src into dst of size n, cut short if it must be (callers check the
+ * length first where a cut would matter). */
+static void copy(char *dst, size_t n, const char *src)
+{
+	size_t l = strnlen(src, n - 1);
+
+	memcpy(dst, src, l);
+	dst[l] = '\0';
+}
+
+/* A piece of the current line: text and the column it starts at. */
+struct tok {
+	char s[LINE_MAX_LEN + 1];
+	int col;
+};
+
+static int is_name(const char *s)
+{
+	if (!islower((unsigned char)s[0]))
+		return 0;
+	for (; *s; s++)
+		if (!islower((unsigned char)*s) && !isdigit((unsigned char)*s) && *s != '_' &&
+		    *s != '-')
+			return 0;
+	return 1;
+}
+
+static int is_var(const char *s)
+{
+	if (!islower((unsigned char)s[0]) && s[0] != '_')
+		return 0;
+	for (; *s; s++)
+		if (!islower((unsigned char)*s) && !isdigit((unsigned char)*s) && *s != '_')
+			return 0;
+	return 1;
+}
+
+static int to_long(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	if (!*s)
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* Split s (starting at column col) on whitespace into at most max toks. */
+static int split_ws(const char *s, int col, struct tok *toks, int max)
+{
+	int n = 0;
+	size_t i = 0;
+
+	while (s[i]) {
+		size_t j;
+
+		while (s[i] == ' ' || s[i] == '\t')
+			i++;
+		if (!s[i])
+			break;
+		j = i;
+		while (s[j] && s[j] != ' ' && s[j] != '\t')
+			j++;
+		if (n == max)
+			return n; /* callers check for one more than they take */
+		memcpy(toks[n].s, s + i, j - i);
+		toks[n].s[j - i] = '\0';
+		toks[n].col = col + (int)i;
+		n++;
+		i = j;
+	}
+	return n;
+}
+
+static int host_index(const struct plan *p, const char *name)
+{
+	for (int h = 0; h < p->nhosts; h++)
+		if (!strcmp(p->hosts[h].name, name))
+			return h;
+	return -1;
+}
+
+static int parse_dur(const char *s, long *ms)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || v < 0 || !isdigit((unsigned char)s[0]))
+		return -1;
+	if (!strcmp(end, "ms"))
+		;
+	else if (!strcmp(end, "s"))
+		v *= 1000;
+	else
+		return -1;
+	if (v > 600000)
+		return -1;
+	*ms = (long)(v + 0.5);
+	return 0;
+}
+
+/* "10.0.0.1:8080", "[::]:*": an endpoint whose port may be "*". */
+static int parse_ep_any(const char *s, struct endpoint *e, int *any)
+{
+	char tmp[LINE_MAX_LEN + 1];
+	size_t n = strlen(s);
+
+	*any = 0;
+	if (n >= 2 && !strcmp(s + n - 2, ":*")) {
+		snprintf(tmp, sizeof(tmp), "%.*s:0", (int)(n - 2), s);
+		*any = 1;
+		return endpoint_parse(tmp, e);
+	}
+	return endpoint_parse(s, e);
+}
+
+/* --- growing arrays ------------------------------------------------------ */
+
+static void *grow(void *v, int *cap, int need, size_t size)
+{
+	if (need <= *cap)
+		return v;
+	int cap2 = *cap ? *cap * 2 : 16;
+
+	while (cap2 < need)
+		cap2 *= 2;
+	void *nv = realloc(v, (size_t)cap2 * size);
+
+	if (nv)
+		*cap = cap2;
+	return nv;
+}
+
+static struct plan_step *new_step(struct ps *ps, enum step_kind kind, const char *text, int col)
+{
+	struct plan *p = ps->p;
+	struct plan_step *st, *nv;
+
+	nv = grow(p->steps, &ps->caps_steps, p->nsteps + 1, sizeof(*p->steps));
+	if (!nv) {
+		perr(ps, col, "out of memory");
+		return NULL;
+	}
+	p->steps = nv;
+	st = &p->steps[p->nsteps++];
+	memset(st, 0, sizeof(*st));
+	st->kind = kind;
+	st->pos.line = ps->line;
+	st->pos.column = col;
+	snprintf(st->text, sizeof(st->text), "%s", text);
+	st->proc = -1;
+	st->result_var = -1;
+	st->sock_var = -1;
+	st->parent = -1;
+	st->host = -1;
+	st->backlog = 128;
+	st->within_ms = PLAN_WAIT_DEFAULT_MS;
+	return st;
+}
+
+/* The process named tok ("server", "server/1", "server/2"); created if
+ * create is set and it does not exist.  Returns its index or -1. */
+static int proc_lookup(struct ps *ps, const struct tok *t, int create, int forked)
+{
+	struct plan *p = ps->p;
+	char host[PLAN_NAME_MAX], name[PLAN_NAME_MAX + 8];
+	const char *slash = strchr(t->s, '/');
+	long n = 1;
+	int h;
+
+	if (slash) {
+		if ((size_t)(slash - t->s) >= sizeof(host) ||
+		    to_long(slash + 1, 1, 999, &n) < 0)
+			return perr(ps, t->col + (int)(slash - t->s) + 1,
+				    "bad process number in '%s': write HOST/N with N from 1", t->s);
+		snprintf(host, sizeof(host), "%.*s", (int)(slash - t->s), t->s);
+	} else {
+		if (strlen(t->s) >= sizeof(host))
+			return perr(ps, t->col, "unknown host '%s'", t->s);
+		copy(host, sizeof(host), t->s);
+	}
+	h = host_index(p, host);
+	if (h < 0)
+		return perr(ps, t->col, "unknown host '%s': declare it with 'host %s ADDRESS'", host,
+			    host);
+	if (n == 1)
+		snprintf(name, sizeof(name), "%s", host);
+	else
+		snprintf(name, sizeof(name), "%s/%ld", host, n);
+	for (int i = 0; i < p->nprocs; i++)
+		if (!strcmp(p->procs[i].name, name)) {
+			if (create && forked)
+				return perr(ps, t->col,
+					    "process '%s' already exists: fork makes a new one", name);
+			return i;
+		}
+	if (!create)
+		return perr(ps, t->col, "unknown process '%s'", name);
+	if (p->nprocs >= PROCS_MAX)
+		return perr(ps, t->col, "too many processes (at most %d)", PROCS_MAX);
+	struct plan_proc *nv = grow(p->procs, &ps->caps_procs, p->nprocs + 1, sizeof(*p->procs));
+
+	if (!nv)
+		return perr(ps, t->col, "out of memory");
+	p->procs = nv;
+	memset(&p->procs[p->nprocs], 0, sizeof(p->procs[0]));
+	snprintf(p->procs[p->nprocs].name, sizeof(p->procs[0].name), "%s", name);
+	p->procs[p->nprocs].host = h;
+	p->procs[p->nprocs].forked = forked;
+	return p->nprocs++;
+}
+
+static int var_declare(struct ps *ps, const struct tok *t, int proc)
+{
+	struct plan *p = ps->p;
+
+	if (!is_var(t->s) || strlen(t->s) >= PLAN_NAME_MAX)
+		return perr(ps, t->col, "bad socket name '%s': use letters, digits and _", t->s);
+	for (int i = 0; i < p->nvars; i++)
+		if (!strcmp(p->vars[i], t->s)) {
+			ps->held[i] |= 1ull << proc;
+			return i;
+		}
+	if (p->nvars >= VARS_MAX)
+		return perr(ps, t->col, "too many sockets (at most %d)", VARS_MAX);
+	char(*nv)[PLAN_NAME_MAX] = grow(p->vars, &ps->caps_vars, p->nvars + 1, sizeof(*p->vars));
+
+	if (!nv)
+		return perr(ps, t->col, "out of memory");
+	p->vars = nv;
+	copy(p->vars[p->nvars], PLAN_NAME_MAX, t->s);
+	ps->held[p->nvars] = 1ull << proc;
+	return p->nvars++;
+}
+
+static int var_use(struct ps *ps, const struct tok *t, int proc)
+{
+	struct plan *p = ps->p;
+
+	for (int i = 0; i < p->nvars; i++)
+		if (!strcmp(p->vars[i], t->s)) {
+			if (!(ps->held[i] & (1ull << proc)))
+				return perr(ps, t->col, "socket '%s' is not held by process '%s'", t->s,
+					    p->procs[proc].name);
+			return i;
+		}
+	return perr(ps, t->col, "unknown socket '%s'", t->s);
+}
+
+/* --- statements ----------------------------------------------------------- */
+
+/* Split "a, b, c" (inside the parentheses) on commas outside quotes. */
+static int split_args(struct ps *ps, const char *s, int col, struct tok *args, int max)
+{
+	int n = 0, inq = 0;
+	size_t start = 0, i;
+
+	for (i = 0;; i++) {
+		if (s[i] == '"' && (i == 0 || s[i - 1] != '\\'))
+			inq = !inq;
+		if (s[i] == '\0' || (s[i] == ',' && !inq)) {
+			size_t a = start, b = i;
+
+			while (a < b && (s[a] == ' ' || s[a] == '\t'))
+				a++;
+			while (b > a && (s[b - 1] == ' ' || s[b - 1] == '\t'))
+				b--;
+			if (a == b && (s[i] == ',' || n > 0))
+				return perr(ps, col + (int)a, "empty argument");
+			if (a < b) {
+				if (n == max)
+					return perr(ps, col + (int)a, "too many arguments");
+				memcpy(args[n].s, s + a, b - a);
+				args[n].s[b - a] = '\0';
+				args[n].col = col + (int)a;
+				n++;
+			}
+			if (!s[i])
+				break;
+			start = i + 1;
+		}
+	}
+	if (inq)
+		return perr(ps, col + (int)i, "unterminated string");
+	return n;
+}
+
+static int want_args(struct ps *ps, const char *call, int n, int min, int max, int col)
+{
+	if (n < min || n > max) {
+		if (min == max)
+			return perr(ps, col, "%s takes %d argument%s, not %d", call, min,
+				    min == 1 ? "" : "s", n);
+		return perr(ps, col, "%s takes %d to %d arguments, not %d", call, min, max, n);
+	}
+	return 0;
+}
+
+static int arg_int(struct ps *ps, const struct tok *a, long min, long max, long *v)
+{
+	if (to_long(a->s, min, max, v) < 0)
+		return perr(ps, a->col, "expected a number from %ld to %ld, not '%s'", min, max, a->s);
+	return 0;
+}
+
+static int arg_ep(struct ps *ps, const struct tok *a, struct endpoint *e)
+{
+	if (endpoint_parse(a->s, e) < 0) {
+		struct addr tmp;
+
+		if (addr_parse(a->s, &tmp) == 0)
+			return perr(ps, a->col, "'%s' has no port: write %s%s%s:PORT", a->s,
+				    tmp.family == AF_INET6 ? "[" : "", a->s,
+				    tmp.family == AF_INET6 ? "]" : "");
+		return perr(ps, a->col, "bad address '%s': write 10.0.0.1:8080 or [fd00::1]:8080",
+			    a->s);
+	}
+	return 0;
+}
+
+/* send/sendto payload: "text" with C escapes, or a byte count. */
+static int arg_data(struct ps *ps, const struct tok *a, struct plan_step *st)
+{
+	const char *s = a->s;
+	size_t n = 0;
+
+	if (s[0] != '"') {
+		long v;
+
+		if (arg_int(ps, a, 1, PLAN_DATA_MAX, &v) < 0)
+			return -1;
+		memset(st->data, 'x', (size_t)v);
+		st->datalen = (size_t)v;
+		return 0;
+	}
+	size_t len = strlen(s);
+
+	if (len < 2 || s[len - 1] != '"')
+		return perr(ps, a->col, "unterminated string");
+	for (size_t i = 1; i < len - 1; i++) {
+		char c = s[i];
+
+		if (c == '\\') {
+			char e = s[++i];
+
+			if (i >= len - 1)
+				return perr(ps, a->col + (int)i, "unfinished escape");
+			if (e == 'n')
+				c = '\n';
+			else if (e == 't')
+				c = '\t';
+			else if (e == '\\' || e == '"')
+				c = e;
+			else if (e == 'x' && isxdigit((unsigned char)s[i + 1]) &&
+				 isxdigit((unsigned char)s[i + 2])) {
+				char hex[3] = {s[i + 1], s[i + 2], 0};
+
+				c = (char)strtol(hex, NULL, 16);
+				i += 2;
+			} else {
+				return perr(ps, a->col + (int)i - 1, "unknown escape '\\%c'", e);
+			}
+		}
+		if (n == PLAN_DATA_MAX)
+			return perr(ps, a->col, "payload longer than %d bytes", PLAN_DATA_MAX);
+		st->data[n++] = c;
+	}
+	st->datalen = n;
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	enum step_kind kind;
+	int min, max;
+} calls[] = {
+	{"socket", STEP_SOCKET, 1, 2},     {"setsockopt", STEP_SETSOCKOPT, 3, 4},
+	{"bind", STEP_BIND, 2, 2},         {"listen", STEP_LISTEN, 1, 2},
+	{"connect", STEP_CONNECT, 2, 2},   {"accept", STEP_ACCEPT, 1, 1},
+	{"shutdown", STEP_SHUTDOWN, 2, 2}, {"close", STEP_CLOSE, 1, 1},
+	{"send", STEP_SEND, 2, 2},         {"recv", STEP_RECV, 2, 2},
+	{"sendto", STEP_SENDTO, 3, 3},     {"fork", STEP_FORK, 1, 1},
+	{"exit", STEP_EXIT, 0, 1},         {"setuid", STEP_SETUID, 1, 1},
+};
+
+static int parse_result(struct ps *ps, const char *s, int col, struct plan_step *st)
+{
+	struct tok t[3];
+	int n = split_ws(s, col, t, 3);
+	long v;
+
+	if (n <= 0)
+		return perr(ps, col, "expected a result after '='");
+	if (n > 2)
+		return perr(ps, t[2].col, "unexpected '%s' after the result", t[2].s);
+	if (to_long(t[0].s, -1, 1L << 30, &v) < 0)
+		return perr(ps, t[0].col, "bad result '%s': write 0, a count, or -1 ERRNO", t[0].s);
+	st->expect.has_expect = 1;
+	st->expect.value = v;
+	st->expect.pos.line = ps->line;
+	st->expect.pos.column = t[0].col;
+	if (v == -1) {
+		if (n < 2)
+			return perr(ps, t[0].col, "-1 needs an errno name: -1 EADDRINUSE");
+		st->expect.err = errno_from_name(t[1].s);
+		if (st->expect.err < 0)
+			return perr(ps, t[1].col, "unknown errno '%s'", t[1].s);
+	} else if (n == 2) {
+		return perr(ps, t[1].col, "'%s' after a result that is not -1", t[1].s);
+	}
+	if ((st->kind == STEP_SOCKET || st->kind == STEP_ACCEPT) && v != -1)
+		return perr(ps, t[0].col,
+			    "a descriptor's number is not expected: write '= -1 ERRNO' or nothing");
+	return 0;
+}
+
+static int parse_call_args(struct ps *ps, struct plan_step *st, const char *call, struct tok *a,
+			   int n, int callcol)
+{
+	long v;
+
+	switch (st->kind) {
+	case STEP_SOCKET:
+		if (!strcmp(a[0].s, "tcp") || !strcmp(a[0].s, "tcp6")) {
+			st->socktype = SOCK_STREAM;
+		} else if (!strcmp(a[0].s, "udp") || !strcmp(a[0].s, "udp6")) {
+			st->socktype = SOCK_DGRAM;
+		} else {
+			return perr(ps, a[0].col, "unknown socket kind '%s': tcp, tcp6, udp or udp6",
+				    a[0].s);
+		}
+		st->family = strchr(a[0].s, '6') ? AF_INET6 : AF_INET;
+		if (n == 2) {
+			if (strcmp(a[1].s, "cloexec"))
+				return perr(ps, a[1].col, "unknown socket flag '%s': only cloexec",
+					    a[1].s);
+			st->cloexec = 1;
+		}
+		return 0;
+	case STEP_SETSOCKOPT: {
+		size_t i;
+
+		for (i = 0; i < sizeof(opt_names) / sizeof(opt_names[0]); i++)
+			if (!strcmp(a[1].s, opt_names[i]))
+				break;
+		if (i == sizeof(opt_names) / sizeof(opt_names[0]))
+			return perr(ps, a[1].col, "unknown socket option '%s'", a[1].s);
+		st->opt = (enum plan_opt)i;
+		if (st->opt == OPT_SO_LINGER && n != 4)
+			return perr(ps, a[1].col, "SO_LINGER takes two values: on/off and seconds");
+		if (st->opt != OPT_SO_LINGER && n != 3)
+			return perr(ps, a[1].col, "%s takes one value", a[1].s);
+		if (arg_int(ps, &a[2], 0, 1 << 30, &v) < 0)
+			return -1;
+		st->optval = (int)v;
+		if (n == 4) {
+			if (arg_int(ps, &a[3], 0, 1 << 30, &v) < 0)
+				return -1;
+			st->optval2 = (int)v;
+		}
+		return 0;
+	}
+	case STEP_BIND:
+	case STEP_CONNECT:
+		return arg_ep(ps, &a[1], &st->ep);
+	case STEP_LISTEN:
+		if (n == 2) {
+			if (arg_int(ps, &a[1], 0, 65535, &v) < 0)
+				return -1;
+			st->backlog = (int)v;
+		}
+		return 0;
+	case STEP_SHUTDOWN:
+		if (!strcmp(a[1].s, "SHUT_RD"))
+			st->how = SHUT_RD;
+		else if (!strcmp(a[1].s, "SHUT_WR"))
+			st->how = SHUT_WR;
+		else if (!strcmp(a[1].s, "SHUT_RDWR"))
+			st->how = SHUT_RDWR;
+		else
+			return perr(ps, a[1].col, "expected SHUT_RD, SHUT_WR or SHUT_RDWR, not '%s'",
+				    a[1].s);
+		return 0;
+	case STEP_SEND:
+		return arg_data(ps, &a[1], st);
+	case STEP_SENDTO:
+		if (arg_ep(ps, &a[1], &st->ep) < 0)
+			return -1;
+		return arg_data(ps, &a[2], st);
+	case STEP_RECV:
+		if (arg_int(ps, &a[1], 1, PLAN_DATA_MAX, &v) < 0)
+			return -1;
+		st->datalen = (size_t)v;
+		return 0;
+	case STEP_EXIT:
+		if (n == 1) {
+			if (arg_int(ps, &a[0], 0, 255, &v) < 0)
+				return -1;
+			st->status = (int)v;
+		}
+		return 0;
+	case STEP_SETUID:
+		if (arg_int(ps, &a[0], 0, 4294967294L, &v) < 0)
+			return -1;
+		st->uid = (unsigned)v;
+		return 0;
+	default:
+		(void)call;
+		(void)callcol;
+		return 0;
+	}
+}
+
+/* "PROC: [VAR =] CALL(ARGS) [= RESULT]" */
+static int parse_step(struct ps *ps, const char *line, int col0, int colon)
+{
+	struct tok proc, var = {.col = 0}, callname, args[5];
+	const char *s = line;
+	size_t i = (size_t)colon + 1, j;
+	int n, kind = -1, pi;
+	struct plan_step *st;
+	char text[PLAN_TEXT_MAX];
+
+	snprintf(proc.s, sizeof(proc.s), "%.*s", colon, line);
+	proc.col = col0;
+	if (!strchr(proc.s, ' ') && !is_name(proc.s) && !strchr(proc.s, '/'))
+		return perr(ps, col0, "unknown statement '%s'", proc.s);
+	/* the call: an identifier, maybe preceded by "VAR =" */
+	while (s[i] == ' ' || s[i] == '\t')
+		i++;
+	j = i;
+	while (isalnum((unsigned char)s[j]) || s[j] == '_')
+		j++;
+	snprintf(callname.s, sizeof(callname.s), "%.*s", (int)(j - i), s + i);
+	callname.col = col0 + (int)i;
+	while (s[j] == ' ' || s[j] == '\t')
+		j++;
+	if (s[j] == '=' && callname.s[0]) {
+		var = callname;
+		j++;
+		while (s[j] == ' ' || s[j] == '\t')
+			j++;
+		i = j;
+		while (isalnum((unsigned char)s[j]) || s[j] == '_')
+			j++;
+		snprintf(callname.s, sizeof(callname.s), "%.*s", (int)(j - i), s + i);
+		callname.col = col0 + (int)i;
+	}
+	if (!callname.s[0])
+		return perr(ps, callname.col, "expected a call such as bind(s, 10.0.0.1:8080)");
+	for (size_t k = 0; k < sizeof(calls) / sizeof(calls[0]); k++)
+		if (!strcmp(calls[k].name, callname.s))
+			kind = (int)k;
+	if (kind < 0)
+		return perr(ps, callname.col, "unknown call '%s'", callname.s);
+
+	copy(text, sizeof(text), line);
+	st = new_step(ps, calls[kind].kind, text, col0);
+	if (!st)
+		return -1;
+	pi = proc_lookup(ps, &proc, 1, st->kind == STEP_FORK);
+	if (pi < 0)
+		return -1;
+	st->proc = pi;
+
+	/* arguments */
+	n = 0;
+	if (s[j] == '(') {
+		int depth = 0, inq = 0;
+		size_t k;
+
+		for (k = j; s[k]; k++) {
+			if (s[k] == '"' && s[k - 1] != '\\')
+				inq = !inq;
+			if (inq)
+				continue;
+			if (s[k] == '(')
+				depth++;
+			if (s[k] == ')' && --depth == 0)
+				break;
+		}
+		if (!s[k])
+			return perr(ps, col0 + (int)k, inq ? "unterminated string" : "expected ')'");
+		char inner[LINE_MAX_LEN + 1];
+
+		snprintf(inner, sizeof(inner), "%.*s", (int)(k - j - 1), s + j + 1);
+		n = split_args(ps, inner, col0 + (int)j + 1, args, 5);
+		if (n < 0)
+			return -1;
+		j = k + 1;
+	} else if (st->kind != STEP_EXIT) {
+		return perr(ps, col0 + (int)j, "expected '(' after '%s'", callname.s);
+	}
+	if (want_args(ps, callname.s, n, calls[kind].min, calls[kind].max, callname.col) < 0)
+		return -1;
+
+	/* the socket argument and the declared variable */
+	if (st->kind != STEP_SOCKET && st->kind != STEP_FORK && st->kind != STEP_EXIT &&
+	    st->kind != STEP_SETUID) {
+		st->sock_var = var_use(ps, &args[0], pi);
+		if (st->sock_var < 0)
+			return -1;
+	}
+	if (st->kind == STEP_SOCKET || st->kind == STEP_ACCEPT) {
+		if (!var.s[0] && st->kind == STEP_ACCEPT)
+			return perr(ps, callname.col, "accept needs a name for the new socket: "
+						      "a = accept(s)");
+		if (!var.s[0])
+			return perr(ps, callname.col, "socket needs a name: s = socket(tcp)");
+		st->result_var = var_declare(ps, &var, pi);
+		if (st->result_var < 0)
+			return -1;
+	} else if (var.s[0]) {
+		return perr(ps, var.col, "only socket and accept give a socket a name");
+	}
+	if (st->kind == STEP_FORK) {
+		st->parent = proc_lookup(ps, &args[0], 0, 0);
+		if (st->parent < 0)
+			return -1;
+		if (ps->p->procs[st->parent].host != ps->p->procs[pi].host)
+			return perr(ps, args[0].col, "fork stays on one host: '%s' is on another",
+				    args[0].s);
+		for (int v = 0; v < ps->p->nvars; v++)
+			if (ps->held[v] & (1ull << st->parent))
+				ps->held[v] |= 1ull << pi;
+	}
+	if (parse_call_args(ps, st, callname.s, args, n, callname.col) < 0)
+		return -1;
+
+	/* "= RESULT" */
+	while (s[j] == ' ' || s[j] == '\t')
+		j++;
+	if (s[j] == '=')
+		return parse_result(ps, s + j + 1, col0 + (int)j + 1, st);
+	if (s[j])
+		return perr(ps, col0 + (int)j, "unexpected '%s' after the call", s + j);
+	return 0;
+}
+
+/* A packet peer: host, address, :port, host:port, address:port. */
+static int parse_peer(struct ps *ps, const char *s, int col, struct pkt_peer *pp)
+{
+	struct endpoint e;
+	char host[PLAN_NAME_MAX + 8];
+	const char *c;
+	long port;
+
+	pp->host = -1;
+	pp->port = -1;
+	memset(&pp->addr, 0, sizeof(pp->addr));
+	if (!*s)
+		return perr(ps, col, "expected a host, an address or a port");
+	if (s[0] == ':') {
+		if (to_long(s + 1, 0, 65535, &port) < 0)
+			return perr(ps, col, "bad port '%s'", s);
+		pp->port = (int)port;
+		return 0;
+	}
+	if (addr_parse(s, &pp->addr) == 0)
+		return 0;
+	if (endpoint_parse(s, &e) == 0) {
+		pp->addr = e.addr;
+		pp->port = e.port;
+		return 0;
+	}
+	c = strrchr(s, ':');
+	snprintf(host, sizeof(host), "%.*s", c ? (int)(c - s) : (int)strlen(s), s);
+	pp->host = host_index(ps->p, host);
+	if (pp->host < 0)
+		return perr(ps, col, "unknown host or bad address '%s'", host);
+	if (c) {
+		if (to_long(c + 1, 0, 65535, &port) < 0)
+			return perr(ps, col + (int)(c - s) + 1, "bad port '%s'", c + 1);
+		pp->port = (int)port;
+	}
+	return 0;
+}
+
+/* Cut a trailing "within DUR" off s (in place); 0 if none. */
+static int cut_within(struct ps *ps, char *s, int col, long *ms)
+{
+	char *w = NULL;
+
+	for (char *p = strstr(s, "within"); p; p = strstr(p + 1, "within"))
+		if ((p == s || p[-1] == ' ' || p[-1] == '\t') && (p[6] == ' ' || p[6] == '\t'))
+			w = p;
+	if (!w)
+		return 0;
+	char *d = w + 6;
+
+	while (*d == ' ' || *d == '\t')
+		d++;
+	if (parse_dur(d, ms) < 0)
+		return perr(ps, col + (int)(d - s), "bad duration '%s': write 500ms or 2s (at most 600s)",
+			    d);
+	*w = '\0';
+	return 0;
+}
+
+static int parse_packets(struct ps *ps, struct plan_step *st, char *rest, int col)
+{
+	char *p = rest;
+
+	if (cut_within(ps, rest, col, &st->within_ms) < 0)
+		return -1;
+	for (;;) {
+		char *semi = strchr(p, ';'), *gt;
+		struct tok t[3];
+		int pcol = col + (int)(p - rest), n;
+		struct pkt_pattern *pat;
+
+		if (semi)
+			*semi = '\0';
+		gt = strchr(p, '>');
+		while (*p == ' ' || *p == '\t')
+			p++, pcol++;
+		if (!*p)
+			return perr(ps, pcol, "expected a packet such as server>client F.");
+		if (!gt)
+			return perr(ps, pcol, "expected SRC>DST FLAGS, not '%s'", p);
+		if (st->npkts == PLAN_PKTS_MAX)
+			return perr(ps, pcol, "too many packets (at most %d)", PLAN_PKTS_MAX);
+		pat = &st->pkts[st->npkts++];
+		pat->pos.line = ps->line;
+		pat->pos.column = pcol;
+		*gt = '\0';
+		n = split_ws(p, pcol, t, 2);
+		if (n != 1)
+			return perr(ps, pcol, "expected one source before '>'");
+		if (parse_peer(ps, t[0].s, t[0].col, &pat->src) < 0)
+			return -1;
+		int rcol = col + (int)(gt + 1 - rest);
+
+		n = split_ws(gt + 1, rcol, t, 3);
+		if (n < 1)
+			return perr(ps, rcol, "expected a destination after '>'");
+		if (n < 2)
+			return perr(ps, t[0].col + (int)strlen(t[0].s),
+				    "expected flags after '%s': S, S., ., F., R, R., P. or udp",
+				    t[0].s);
+		if (n > 2)
+			return perr(ps, t[2].col, "unexpected '%s': separate packets with ';'", t[2].s);
+		if (parse_peer(ps, t[0].s, t[0].col, &pat->dst) < 0)
+			return -1;
+		if (!strcmp(t[1].s, "udp")) {
+			pat->proto = IPPROTO_UDP;
+		} else {
+			pat->proto = IPPROTO_TCP;
+			if (plan_flags_parse(t[1].s, &pat->flags) < 0)
+				return perr(ps, t[1].col,
+					    "bad flags '%s': S, S., ., F., R, R., P. or udp", t[1].s);
+		}
+		if (!semi)
+			break;
+		p = semi + 1;
+	}
+	return 0;
+}
+
+static int parse_socket_check(struct ps *ps, struct plan_step *st, char *rest, int col)
+{
+	struct tok t[6];
+	int n, k = 0;
+
+	if (cut_within(ps, rest, col, &st->within_ms) < 0)
+		return -1;
+	n = split_ws(rest, col, t, 6);
+	if (n < 3)
+		return perr(ps, col, "expected HOST ADDRESS:PORT STATE");
+	if (n > 5)
+		return perr(ps, t[5].col, "unexpected '%s'", t[5].s);
+	st->host = host_index(ps->p, t[0].s);
+	if (st->host < 0)
+		return perr(ps, t[0].col, "unknown host '%s'", t[0].s);
+	k = 1;
+	if (parse_ep_any(t[k].s, &st->ep, &st->ep_any_port) < 0)
+		return perr(ps, t[k].col, "bad address '%s': write 10.0.0.1:8080 or 10.0.0.1:*",
+			    t[k].s);
+	k++;
+	if (!strcmp(t[k].s, ">")) {
+		if (k + 2 >= n + 1 || k + 1 >= n)
+			return perr(ps, t[k].col, "expected a remote address after '>'");
+		if (parse_ep_any(t[k + 1].s, &st->remote, &st->remote_any_port) < 0)
+			return perr(ps, t[k + 1].col, "bad address '%s'", t[k + 1].s);
+		st->remote_set = 1;
+		k += 2;
+	}
+	if (k >= n)
+		return perr(ps, col + (int)strlen(rest), "expected a state such as TIME_WAIT");
+	if (k != n - 1)
+		return perr(ps, t[k + 1].col, "unexpected '%s'", t[k + 1].s);
+	st->state = plan_state_from_name(t[k].s);
+	if (st->state < 0)
+		return perr(ps, t[k].col, "unknown state '%s'", t[k].s);
+	return 0;
+}
+
+/* expect packets ..., expect socket ..., wait until packets/socket ... */
+static int parse_check(struct ps *ps, const char *line, int col0)
+{
+	char buf[LINE_MAX_LEN + 1];
+	struct tok t[3];
+	int wait = !strncmp(line, "wait", 4);
+	int n = split_ws(line, col0, t, 3);
+	int what = wait ? 2 : 1;
+	struct plan_step *st;
+	char *rest;
+
+	if (wait && (n < 2 || strcmp(t[1].s, "until")))
+		return perr(ps, n >= 2 ? t[1].col : col0 + 4, "expected 'wait until'");
+	if (n <= what)
+		return perr(ps, col0 + (int)strlen(line), "expected 'packets' or 'socket'");
+	int ispk = !strcmp(t[what].s, "packets");
+
+	if (!ispk && strcmp(t[what].s, "socket"))
+		return perr(ps, t[what].col, "expected 'packets' or 'socket', not '%s'", t[what].s);
+	st = new_step(ps,
+		      ispk ? (wait ? STEP_WAIT_PACKETS : STEP_EXPECT_PACKETS)
+			   : (wait ? STEP_WAIT_SOCKET : STEP_EXPECT_SOCKET),
+		      line, col0);
+	if (!st)
+		return -1;
+	int restcol = t[what].col + (int)strlen(t[what].s);
+
+	snprintf(buf, sizeof(buf), "%s", line + (restcol - col0));
+	rest = buf;
+	return ispk ? parse_packets(ps, st, rest, restcol) : parse_socket_check(ps, st, rest, restcol);
+}
+
+static int parse_host(struct ps *ps, const char *line, int col0)
+{
+	struct tok t[2 + PLAN_ADDRS_MAX + 1];
+	int n = split_ws(line, col0, t, 2 + PLAN_ADDRS_MAX + 1);
+	struct plan *p = ps->p;
+	struct plan_host *h;
+
+	if (n < 0 || n > 2 + PLAN_ADDRS_MAX)
+		return perr(ps, n < 0 ? col0 : t[2 + PLAN_ADDRS_MAX].col,
+			    "a host has at most %d addresses", PLAN_ADDRS_MAX);
+	if (n < 2)
+		return perr(ps, col0 + 4, "expected a host name: host server 10.0.0.1");
+	if (!is_name(t[1].s) || strlen(t[1].s) >= PLAN_NAME_MAX)
+		return perr(ps, t[1].col, "bad host name '%s': lowercase letters, digits, - and _",
+			    t[1].s);
+	if (host_index(p, t[1].s) >= 0)
+		return perr(ps, t[1].col, "host '%s' is declared twice", t[1].s);
+	if (p->nhosts >= HOSTS_MAX)
+		return perr(ps, t[1].col, "too many hosts (at most %d)", HOSTS_MAX);
+	struct plan_host *nv = realloc(p->hosts, (size_t)(p->nhosts + 1) * sizeof(*nv));
+
+	if (!nv)
+		return perr(ps, col0, "out of memory");
+	p->hosts = nv;
+	h = &p->hosts[p->nhosts++];
+	memset(h, 0, sizeof(*h));
+	copy(h->name, sizeof(h->name), t[1].s);
+	h->pos.line = ps->line;
+	h->pos.column = col0;
+	for (int k = 2; k < n; k++) {
+		if (addr_parse(t[k].s, &h->addrs[h->naddrs]) < 0)
+			return perr(ps, t[k].col, "bad address '%s'", t[k].s);
+		for (int q = 0; q < h->naddrs; q++)
+			if (addr_equal(&h->addrs[q], &h->addrs[h->naddrs]))
+				return perr(ps, t[k].col, "address '%s' given twice", t[k].s);
+		h->naddrs++;
+	}
+	return 0;
+}
+
+static int parse_sysctl(struct ps *ps, const char *line, int col0)
+{
+	struct tok t[2];
+	const char *s = line + 6, *eq, *val;
+	struct plan_host *h;
+	int hi;
+
+	int n = split_ws(s, col0 + 6, t, 1);
+
+	if (n < 1)
+		return perr(ps, col0 + 6, "expected: sysctl HOST KEY=VALUE");
+	hi = host_index(ps->p, t[0].s);
+	if (hi < 0)
+		return perr(ps, t[0].col, "unknown host '%s'", t[0].s);
+	s = line + (t[0].col - col0) + strlen(t[0].s);
+	while (*s == ' ' || *s == '\t')
+		s++;
+	int kcol = col0 + (int)(s - line);
+
+	eq = strchr(s, '=');
+	if (!*s || !eq)
+		return perr(ps, kcol, "expected KEY=VALUE");
+	if (strncmp(s, "net.", 4))
+		return perr(ps, kcol, "only net.* sysctls can be set inside a namespace");
+	if ((size_t)(eq - s) >= sizeof(h->sysctls[0].key))
+		return perr(ps, kcol, "sysctl name too long");
+	for (const char *c = s; c < eq; c++)
+		if (!isalnum((unsigned char)*c) && *c != '.' && *c != '_' && *c != '-')
+			return perr(ps, kcol + (int)(c - s), "bad sysctl name");
+	val = eq + 1;
+	char value[64];
+
+	if (*val == '"') {
+		const char *end = strchr(val + 1, '"');
+
+		if (!end)
+			return perr(ps, kcol + (int)(val - s), "unterminated string");
+		if (end[1] && end[1] != ' ' && end[1] != '\t')
+			return perr(ps, kcol + (int)(end + 1 - s), "unexpected text after the value");
+		if ((size_t)(end - val - 1) >= sizeof(value))
+			return perr(ps, kcol + (int)(val - s), "value too long");
+		snprintf(value, sizeof(value), "%.*s", (int)(end - val - 1), val + 1);
+	} else {
+		size_t l = strcspn(val, " \t");
+
+		if (!l)
+			return perr(ps, kcol + (int)(val - s), "expected a value after '='");
+		if (val[l + strspn(val + l, " \t")])
+			return perr(ps, kcol + (int)(val - s + (long)l + (long)strspn(val + l, " \t")),
+				    "unexpected text after the value: quote a value with spaces");
+		if (l >= sizeof(value))
+			return perr(ps, kcol + (int)(val - s), "value too long");
+		snprintf(value, sizeof(value), "%.*s", (int)l, val);
+	}
+	h = &ps->p->hosts[hi];
+	struct plan_sysctl *nv = realloc(h->sysctls, (size_t)(h->nsysctls + 1) * sizeof(*nv));
+
+	if (!nv)
+		return perr(ps, col0, "out of memory");
+	h->sysctls = nv;
+	struct plan_sysctl *sc = &h->sysctls[h->nsysctls++];
+
+	memset(sc, 0, sizeof(*sc));
+	snprintf(sc->key, sizeof(sc->key), "%.*s", (int)(eq - s), s);
+	snprintf(sc->value, sizeof(sc->value), "%s", value);
+	sc->pos.line = ps->line;
+	sc->pos.column = kcol;
+	return 0;
+}
+
+static int parse_scenario(struct ps *ps, const char *line, int col0)
+{
+	const char *q = line + 8;
+
+	while (*q == ' ' || *q == '\t')
+		q++;
+	int qcol = col0 + (int)(q - line);
+
+	if (ps->scenario_seen)
+		return perr(ps, col0, "a second 'scenario' line");
+	if (*q != '"')
+		return perr(ps, qcol, "expected a quoted name: scenario \"rapid restart\"");
+	const char *end = strchr(q + 1, '"');
+
+	if (!end)
+		return perr(ps, qcol, "unterminated string");
+	if (end[1 + strspn(end + 1, " \t")])
+		return perr(ps, col0 + (int)(end + 1 - line) + (int)strspn(end + 1, " \t"),
+			    "unexpected text after the name");
+	snprintf(ps->p->name, sizeof(ps->p->name), "%.*s", (int)(end - q - 1), q + 1);
+	ps->scenario_seen = 1;
+	return 0;
+}
+
+/* One statement (comment stripped, not blank). */
+static int parse_line(struct ps *ps, const char *line, int col0)
+{
+	char first[32];
+	size_t n = strcspn(line, " \t:(");
+
+	snprintf(first, sizeof(first), "%.*s", (int)(n < 31 ? n : 31), line);
+	if (!strcmp(first, "scenario"))
+		return parse_scenario(ps, line, col0);
+	if (!strcmp(first, "host"))
+		return parse_host(ps, line, col0);
+	if (!strcmp(first, "sysctl"))
+		return parse_sysctl(ps, line, col0);
+	if (!strcmp(first, "expect") || !strcmp(first, "wait"))
+		return parse_check(ps, line, col0);
+	if (!strcmp(first, "table") || !strcmp(first, "variant"))
+		return 0; /* read before, by read_table */
+	const char *colon = strchr(line, ':');
+
+	if (colon && line[n] == ':') {
+		return parse_step(ps, line, col0, (int)(colon - line));
+	}
+	return perr(ps, col0, "unknown statement '%s'", first);
+}
+
+/* --- lines, comments, variants ------------------------------------------ */
+
+struct line {
+	char *text; /* comment and trailing blanks removed; NULL if blank */
+	int col;    /* column of the first non-blank character */
+};
+
+/* Remove a comment (a # outside quotes) and surrounding blanks. */
+static char *clean_line(char *s, int *col)
+{
+	int inq = 0;
+	char *p;
+
+	for (p = s; *p; p++) {
+		if (*p == '"')
+			inq = !inq;
+		if (*p == '#' && !inq) {
+			*p = '\0';
+			break;
+		}
+	}
+	p = s + strlen(s);
+	while (p > s && (p[-1] == ' ' || p[-1] == '\t' || p[-1] == '\r'))
+		*--p = '\0';
+	*col = 1;
+	while (*s == ' ' || *s == '\t') {
+		s++;
+		(*col)++;
+	}
+	return *s ? s : NULL;
+}
+
+static int read_table(struct ps *ps, struct line *lines, int nlines, struct table *tb)
+{
+	memset(tb, 0, sizeof(*tb));
+	for (int i = 0; i < nlines; i++) {
+		char *s = lines[i].text, *cell;
+		int istable, n = 0, col;
+
+		if (!s)
+			continue;
+		istable = !strncmp(s, "table", 5) && (s[5] == ' ' || s[5] == '\t' || !s[5]);
+		if (!istable && !(!strncmp(s, "variant", 7) && (s[7] == ' ' || s[7] == '\t' || !s[7])))
+			continue;
+		ps->line = i + 1;
+		if (istable && tb->line)
+			return perr(ps, lines[i].col, "a second 'table' line");
+		if (!istable && !tb->line)
+			return perr(ps, lines[i].col, "'variant' before any 'table' line");
+		if (!istable && tb->nrows == ROWS_MAX)
+			return perr(ps, lines[i].col, "too many variants (at most %d)", ROWS_MAX);
+		char buf[LINE_MAX_LEN + 1];
+		char *save = NULL;
+
+		snprintf(buf, sizeof(buf), "%s", s + (istable ? 5 : 7));
+		col = lines[i].col + (istable ? 5 : 7);
+		cell = buf;
+		for (;;) {
+			char *bar = strchr(cell, '|');
+			char *a, *b;
+
+			if (bar)
+				*bar = '\0';
+			a = cell;
+			while (*a == ' ' || *a == '\t')
+				a++;
+			b = a + strlen(a);
+			while (b > a && (b[-1] == ' ' || b[-1] == '\t'))
+				*--b = '\0';
+			int ccol = col + (int)(a - buf);
+
+			if (!*a)
+				return perr(ps, ccol, istable ? "empty column name" : "empty cell");
+			if (n == COLS_MAX)
+				return perr(ps, ccol, "too many columns (at most %d)", COLS_MAX);
+			if (istable) {
+				if (!is_var(a) || strlen(a) >= PLAN_NAME_MAX)
+					return perr(ps, ccol, "bad column name '%s'", a);
+				for (int k = 0; k < n; k++)
+					if (!strcmp(tb->cols[k], a))
+						return perr(ps, ccol, "column '%s' named twice", a);
+				copy(tb->cols[n], PLAN_NAME_MAX, a);
+			} else {
+				if (strlen(a) >= sizeof(tb->cells[0][0]))
+					return perr(ps, ccol, "cell too long");
+				copy(tb->cells[tb->nrows][n], sizeof(tb->cells[0][0]), a);
+			}
+			n++;
+			if (!bar)
+				break;
+			cell = bar + 1;
+		}
+		(void)save;
+		if (istable) {
+			tb->ncols = n;
+			tb->line = i + 1;
+		} else {
+			if (n != tb->ncols)
+				return perr(ps, lines[i].col, "variant has %d cells, the table %d columns",
+					    n, tb->ncols);
+			tb->nrows++;
+		}
+	}
+	if (tb->line && !tb->nrows) {
+		ps->line = tb->line;
+		return perr(ps, 1, "a table needs at least one 'variant' line");
+	}
+	return 0;
+}
+
+/* Replace ${col} in s by the row's cells into out. */
+static int substitute(struct ps *ps, const char *s, int col0, const struct table *tb, int row,
+		      char *out, size_t outlen)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; s[i];) {
+		if (s[i] == '$' && s[i + 1] == '{') {
+			const char *end = strchr(s + i, '}');
+			char name[PLAN_NAME_MAX + 1];
+			int k;
+
+			if (!end)
+				return perr(ps, col0 + (int)i, "unterminated '${'");
+			snprintf(name, sizeof(name), "%.*s", (int)(end - s - i - 2), s + i + 2);
+			for (k = 0; k < tb->ncols; k++)
+				if (!strcmp(tb->cols[k], name))
+					break;
+			if (!tb->line)
+				return perr(ps, col0 + (int)i, "'${%s}' but no table defines columns",
+					    name);
+			if (k == tb->ncols)
+				return perr(ps, col0 + (int)i, "unknown column '${%s}'", name);
+			const char *cell = tb->cells[row][k];
+
+			if (o + strlen(cell) >= outlen)
+				return perr(ps, col0 + (int)i, "line too long after substitution");
+			memcpy(out + o, cell, strlen(cell));
+			o += strlen(cell);
+			i = (size_t)(end - s) + 1;
+			continue;
+		}
+		if (o + 1 >= outlen)
+			return perr(ps, col0 + (int)i, "line too long after substitution");
+		out[o++] = s[i++];
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+static void plan_free_one(struct plan *p)
+{
+	for (int h = 0; h < p->nhosts; h++)
+		free(p->hosts[h].sysctls);
+	free(p->hosts);
+	free(p->procs);
+	free(p->vars);
+	free(p->steps);
+}
+
+void plan_free(struct plan *plans, int nplans)
+{
+	if (!plans)
+		return;
+	for (int i = 0; i < nplans; i++)
+		plan_free_one(&plans[i]);
+	free(plans);
+}
+
+static int parse_variant(struct ps *ps, struct line *lines, int nlines, const struct table *tb,
+			 int row)
+{
+	for (int i = 0; i < nlines; i++) {
+		char buf[LINE_MAX_LEN + 1];
+
+		if (!lines[i].text)
+			continue;
+		ps->line = i + 1;
+		if (!strncmp(lines[i].text, "table", 5) || !strncmp(lines[i].text, "variant", 7)) {
+			char c = lines[i].text[!strncmp(lines[i].text, "table", 5) ? 5 : 7];
+
+			if (c == ' ' || c == '\t' || !c)
+				continue;
+		}
+		if (substitute(ps, lines[i].text, lines[i].col, tb, row, buf, sizeof(buf)) < 0)
+			return -1;
+		if (parse_line(ps, buf, lines[i].col) < 0)
+			return -1;
+	}
+	int steps = 0;
+
+	for (int i = 0; i < ps->p->nsteps; i++)
+		steps++;
+	if (!steps) {
+		ps->line = nlines > 0 ? nlines : 1;
+		return errf(ps->err, "%s:%d:1: no steps", ps->file, ps->line);
+	}
+	return 0;
+}
+
+int plan_parse_string(const char *file, const char *text, struct plan **plans, int *nplans,
+		      char *err)
+{
+	struct ps ps = {.file = file, .err = err, .line = 1};
+	struct line *lines = NULL;
+	struct table *tb = NULL;
+	struct plan *out = NULL;
+	char *copy = NULL;
+	int nlines = 0, rc = -1, nrows;
+	size_t len = strlen(text);
+
+	*plans = NULL;
+	*nplans = 0;
+	copy = strdup(text);
+	tb = calloc(1, sizeof(*tb));
+	lines = calloc(len / 1 + 2, sizeof(*lines));
+	if (!copy || !tb || !lines) {
+		errf(err, "%s: out of memory", file);
+		goto out;
+	}
+	for (char *s = copy; *s || s == copy;) {
+		char *nl = strchr(s, '\n');
+
+		if (nl)
+			*nl = '\0';
+		ps.line = nlines + 1;
+		if (strlen(s) > LINE_MAX_LEN) {
+			perr(&ps, LINE_MAX_LEN + 1, "line longer than %d bytes", LINE_MAX_LEN);
+			goto out;
+		}
+		for (char *c = s; *c; c++)
+			if ((unsigned char)*c < 0x20 && *c != '\t' && *c != '\r') {
+				perr(&ps, (int)(c - s) + 1, "control character 0x%02x",
+				     (unsigned char)*c);
+				goto out;
+			}
+		lines[nlines].text = clean_line(s, &lines[nlines].col);
+		nlines++;
+		if (!nl)
+			break;
+		s = nl + 1;
+		if (!*s)
+			break;
+	}
+	if (read_table(&ps, lines, nlines, tb) < 0)
+		goto out;
+	nrows = tb->line ? tb->nrows : 1;
+	out = calloc((size_t)nrows, sizeof(*out));
+	if (!out) {
+		errf(err, "%s: out of memory", file);
+		goto out;
+	}
+	for (int r = 0; r < nrows; r++) {
+		struct plan *p = &out[r];
+		const char *base = strrchr(file, '/');
+
+		memset(&ps, 0, sizeof(ps));
+		ps.file = file;
+		ps.err = err;
+		ps.p = p;
+		snprintf(p->file, sizeof(p->file), "%s", file);
+		snprintf(p->name, sizeof(p->name), "%s", base ? base + 1 : file);
+		char *dot = strrchr(p->name, '.');
+
+		if (dot && !strcmp(dot, ".scn"))
+			*dot = '\0';
+		for (int k = 0; tb->line && k < tb->ncols; k++) {
+			size_t l = strlen(p->variant);
+
+			snprintf(p->variant + l, sizeof(p->variant) - l, "%s%s=%s", k ? " " : "",
+				 tb->cols[k], tb->cells[r][k]);
+		}
+		*nplans = r + 1;
+		if (parse_variant(&ps, lines, nlines, tb, r) < 0)
+			goto out;
+	}
+	*plans = out;
+	out = NULL;
+	rc = 0;
+out:
+	if (out)
+		plan_free(out, *nplans);
+	if (rc < 0)
+		*nplans = 0;
+	free(copy);
+	free(tb);
+	free(lines);
+	return rc;
+}
+
+int plan_parse_file(const char *path, struct plan **plans, int *nplans, char *err)
+{
+	FILE *f = fopen(path, "re");
+	char *buf = NULL;
+	size_t n;
+	int rc;
+
+	*plans = NULL;
+	*nplans = 0;
+	if (!f)
+		return errf(err, "bindlab: cannot open '%s': %s", path, strerror(errno));
+	buf = malloc(FILE_MAX_LEN + 1);
+	if (!buf) {
+		fclose(f);
+		return errf(err, "bindlab: out of memory");
+	}
+	n = fread(buf, 1, FILE_MAX_LEN + 1, f);
+	if (ferror(f)) {
+		int e = errno;
+
+		fclose(f);
+		free(buf);
+		return errf(err, "bindlab: cannot read '%s': %s", path, strerror(e));
+	}
+	fclose(f);
+	if (n > FILE_MAX_LEN) {
+		free(buf);
+		return errf(err, "%s:1:1: file larger than %d bytes", path, FILE_MAX_LEN);
+	}
+	buf[n] = '\0';
+	/* a NUL would end the text early and silently: name its line */
+	if (memchr(buf, '\0', n)) {
+		int line = 1;
+
+		for (char *c = buf; *c; c++)
+			line += *c == '\n';
+		free(buf);
+		return errf(err, "%s:%d:%d: NUL byte: not a text file", path, line, 1);
+	}
+	rc = plan_parse_string(path, buf, plans, nplans, err);
+	free(buf);
+	return rc;
+}

@@ -1,0 +1,539 @@
+/* run.c - see run.h.  The driver: it builds the world, starts an actor per
+ * process, sends each step to the right actor, drains the captures between
+ * steps, and checks every expectation against what the kernel did. */
+#include "run.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "actor.h"
+
+struct runner {
+	const struct plan *plan;
+	const struct run_opts *opts;
+	struct run_result *res;
+	struct world world;
+	int have_world;
+	struct sockdiag **sd;  /* one per host */
+	struct actor *actors;  /* one per plan process */
+	size_t pkt_cursor;     /* packets matched by earlier "expect packets" */
+	int reaper_pipe;       /* held open while the run lives */
+	char err[ERRLEN];
+};
+
+static void on_pkt(const struct pkt *p, void *arg)
+{
+	struct runner *r = arg;
+
+	if (p->iface < 0)
+		return; /* a pcap-only interface: the same packets come elsewhere */
+	timeline_add_pkt(&r->res->tl, p, r->err);
+}
+
+/* Read every packet waiting on the timeline captures, without blocking. */
+static int drain(struct runner *r)
+{
+	for (int i = 0; i < r->res->ncaps; i++)
+		if (r->res->caps[i] && capture_drain(r->res->caps[i], on_pkt, r, r->err) < 0)
+			return -1;
+	return 0;
+}
+
+/* Wait for a packet on any capture, at most ms milliseconds. */
+static void wait_pkt(struct runner *r, int ms)
+{
+	struct pollfd p[WORLD_IFACES_MAX];
+	int n = 0;
+
+	for (int i = 0; i < r->res->ncaps; i++)
+		if (r->res->caps[i]) {
+			p[n].fd = capture_fd(r->res->caps[i]);
+			p[n].events = POLLIN;
+			n++;
+		}
+	if (poll(p, (nfds_t)n, ms) < 0 && errno != EINTR)
+		return;
+}
+
+static int check(struct runner *r, int step, int ok, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static int check(struct runner *r, int step, int ok, const char *fmt, ...)
+{
+	struct event ev;
+	va_list ap;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = EV_CHECK;
+	ev.t = now_ns();
+	ev.proc = -1;
+	ev.step = step;
+	ev.host = r->plan->steps[step].host;
+	ev.ok = ok;
+	va_start(ap, fmt);
+	vsnprintf(ev.msg, sizeof(ev.msg), fmt, ap);
+	va_end(ap);
+	if (!ok && r->res->verdict == VERDICT_PASS) {
+		r->res->verdict = VERDICT_FAIL;
+		r->res->failed_step = step;
+	}
+	return timeline_add(&r->res->tl, &ev, r->err);
+}
+
+static void result_str(long ret, int err, char *buf, size_t len)
+{
+	if (ret == -1)
+		snprintf(buf, len, "-1 %s", errno_name(err));
+	else
+		snprintf(buf, len, "%ld", ret);
+}
+
+/* Find the sockets of host that stand on port, and their owners. */
+static int find_holders(struct runner *r, int host, uint16_t port, uint64_t self_inode,
+			struct ev_holder **out, int *n)
+{
+	static const int protos[] = {IPPROTO_TCP, IPPROTO_UDP};
+	struct ev_holder *h = NULL;
+	int nh = 0;
+
+	*out = NULL;
+	*n = 0;
+	h = calloc(EV_HOLDERS_MAX, sizeof(*h));
+	if (!h)
+		return -1;
+	for (size_t p = 0; p < 2; p++) {
+		struct sockinfo *s = NULL;
+		size_t ns = 0;
+
+		if (sockdiag_dump(r->sd[host], protos[p], &s, &ns, r->err) < 0)
+			continue;
+		for (size_t i = 0; i < ns && nh < EV_HOLDERS_MAX; i++) {
+			if (s[i].local.port != port || (self_inode && s[i].inode == self_inode))
+				continue;
+			h[nh].sock = s[i];
+			h[nh].proc = -1;
+			if (s[i].inode &&
+			    sockdiag_owner(s[i].inode, &h[nh].pid, h[nh].comm, sizeof(h[nh].comm)) == 0)
+				for (int a = 0; a < r->plan->nprocs; a++)
+					if (r->actors[a].pid == h[nh].pid)
+						h[nh].proc = a;
+			nh++;
+		}
+		free(s);
+	}
+	*out = h;
+	*n = nh;
+	return 0;
+}
+
+static int step_call(struct runner *r, int i)
+{
+	const struct plan_step *st = &r->plan->steps[i];
+	struct actor *a = &r->actors[st->proc];
+	struct actor_reply rep;
+	struct event ev;
+	char want[64], got[64];
+	int rc, ok;
+
+	memset(&rep, 0, sizeof(rep));
+	if (st->kind == STEP_FORK) {
+		rc = actor_fork(&r->actors[st->parent], a, r->plan, i, r->opts->step_timeout_ms,
+				&rep, r->err);
+		if (rc == 0 && rep.ret > 0)
+			rep.ret = 0; /* the child's pid says nothing a scenario can assert */
+	} else {
+		rc = actor_call(a, i, r->opts->step_timeout_ms, &rep, r->err);
+	}
+	if (rc < 0) {
+		char why[ERRLEN];
+
+		snprintf(why, sizeof(why), "%s", r->err);
+		return check(r, i, 0, "%s", why);
+	}
+	if (st->kind == STEP_EXIT) {
+		actor_kill(a); /* already gone: this only closes the channel */
+		a->exited = 1;
+	}
+
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = EV_CALL;
+	ev.t = rep.t_start;
+	ev.proc = st->proc;
+	ev.host = r->plan->procs[st->proc].host;
+	ev.step = i;
+	ev.call.step = i;
+	ev.call.ret = rep.ret;
+	ev.call.err = rep.err;
+	ev.call.t_end = rep.t_end;
+	ev.call.has_local = rep.has_local;
+	ev.call.local = rep.local;
+	ev.call.has_peer = rep.has_peer;
+	ev.call.peer = rep.peer;
+	ev.call.fd = rep.fd;
+	/* An EADDRINUSE is explained by who holds the port, expected or not. */
+	if (rep.ret == -1 && rep.err == EADDRINUSE &&
+	    (st->kind == STEP_BIND || st->kind == STEP_LISTEN || st->kind == STEP_CONNECT)) {
+		uint16_t port = st->kind == STEP_LISTEN && rep.has_local ? rep.local.port : st->ep.port;
+
+		find_holders(r, ev.host, port, rep.inode, &ev.holders, &ev.nholders);
+	}
+	rc = timeline_add(&r->res->tl, &ev, r->err);
+	free(ev.holders);
+	if (rc < 0)
+		return -1;
+
+	result_str(rep.ret, rep.err, got, sizeof(got));
+	if (st->expect.has_expect) {
+		ok = rep.ret == st->expect.value && (rep.ret != -1 || rep.err == st->expect.err);
+		result_str(st->expect.value, st->expect.err, want, sizeof(want));
+	} else {
+		ok = rep.ret != -1;
+		snprintf(want, sizeof(want), "success");
+	}
+	if (!ok)
+		return check(r, i, 0, "expected %s%s, got %s%s%s", st->expect.has_expect ? "= " : "",
+			     want, got, rep.ret == -1 ? " — " : "",
+			     rep.ret == -1 ? strerror(rep.err) : "");
+	return 0;
+}
+
+static uint64_t deadline_of(long ms)
+{
+	return now_ns() + (uint64_t)ms * 1000000ull;
+}
+
+static int step_packets(struct runner *r, int i)
+{
+	const struct plan_step *st = &r->plan->steps[i];
+	uint64_t deadline = deadline_of(st->within_ms);
+	size_t end = 0;
+	int matched = 0;
+	char pat[128];
+
+	for (;;) {
+		if (drain(r) < 0)
+			return -1;
+		if (timeline_match_packets(r->plan, &r->res->tl, st, r->pkt_cursor, &end, &matched)) {
+			r->pkt_cursor = end;
+			return check(r, i, 1, "%d packet%s seen", st->npkts, st->npkts > 1 ? "s" : "");
+		}
+		uint64_t now = now_ns();
+
+		if (now >= deadline)
+			break;
+		wait_pkt(r, (int)((deadline - now) / 1000000ull) + 1);
+	}
+	pattern_str(r->plan, &st->pkts[matched], pat, sizeof(pat));
+	return check(r, i, 0, "%s: packet %d of %d (%s) not seen within %ld ms",
+		     st->kind == STEP_WAIT_PACKETS ? "timed out" : "expected packets", matched + 1,
+		     st->npkts, pat, st->within_ms);
+}
+
+static int ep_match(const struct endpoint *want, int any_port, const struct endpoint *have)
+{
+	if (!any_port && want->port != have->port)
+		return 0;
+	return addr_equal(&want->addr, &have->addr);
+}
+
+static void sock_str(const struct sockinfo *s, char *buf, size_t len)
+{
+	char l[80], rem[80];
+
+	endpoint_str(&s->local, l, sizeof(l));
+	endpoint_str(&s->remote, rem, sizeof(rem));
+	if (s->timer == TIMER_TIMEWAIT || s->timer == TIMER_RETRANS || s->timer == TIMER_KEEPALIVE ||
+	    s->timer == TIMER_PROBE)
+		snprintf(buf, len, "%s %s > %s, %.1f s left on its timer", tcp_state_name(s->state),
+			 l, rem, s->expires_ms / 1000.0);
+	else
+		snprintf(buf, len, "%s %s > %s", tcp_state_name(s->state), l, rem);
+}
+
+static int step_socket(struct runner *r, int i)
+{
+	const struct plan_step *st = &r->plan->steps[i];
+	uint64_t deadline = deadline_of(st->within_ms);
+	char seen[EV_MSG_MAX - 100] = "no socket on that address";
+	char want[96];
+
+	endpoint_str(&st->ep, want, sizeof(want));
+	if (st->ep_any_port) {
+		char *c = strrchr(want, ':');
+
+		if (c)
+			snprintf(c, 3, ":*");
+	}
+	for (;;) {
+		struct sockinfo *s = NULL;
+		size_t n = 0;
+		int found = -1, any = 0;
+
+		if (drain(r) < 0)
+			return -1;
+		if (sockdiag_dump(r->sd[st->host], IPPROTO_TCP, &s, &n, r->err) < 0)
+			return -1;
+		seen[0] = '\0';
+		for (size_t k = 0; k < n; k++) {
+			if (!ep_match(&st->ep, st->ep_any_port, &s[k].local))
+				continue;
+			if (st->remote_set &&
+			    !ep_match(&st->remote, st->remote_any_port, &s[k].remote))
+				continue;
+			any = 1;
+			if (s[k].state == st->state && found < 0)
+				found = (int)k;
+			if (strlen(seen) < sizeof(seen) - 100) {
+				char one[200];
+
+				sock_str(&s[k], one, sizeof(one));
+				snprintf(seen + strlen(seen), sizeof(seen) - strlen(seen), "%s%s",
+					 seen[0] ? "; " : "", one);
+			}
+		}
+		if (!any)
+			snprintf(seen, sizeof(seen), "no socket on that address");
+		if (st->state == PLAN_STATE_NONE ? !any : found >= 0) {
+			char one[200] = "";
+
+			if (found >= 0)
+				sock_str(&s[found], one, sizeof(one));
+			free(s);
+			return check(r, i, 1, "%s", found >= 0 ? one : "no socket on that address");
+		}
+		free(s);
+		uint64_t now = now_ns();
+
+		if (now >= deadline)
+			break;
+		/* State changes come with packets, but a timer can also end a
+		 * state: wake on a packet, and look again at least every ms. */
+		wait_pkt(r, 1);
+	}
+	return check(r, i, 0, "%s: %s on host '%s' %s within %ld ms; found: %s",
+		     st->kind == STEP_WAIT_SOCKET ? "timed out" : "expected socket", want,
+		     r->plan->hosts[st->host].name,
+		     st->state == PLAN_STATE_NONE ? "gone" : plan_state_name(st->state),
+		     st->within_ms, seen);
+}
+
+/* A pid namespace whose init (the reaper) dies with the runner: then the
+ * kernel kills every process in it, actors, their forked children and
+ * any program they started, however deep. */
+static int make_reaper(struct runner *r)
+{
+	int p[2];
+	pid_t pid;
+
+	/* The reaper cannot ask getppid() whether the runner is still there
+	 * (it is 0 inside the new pid namespace): a pipe whose write end only
+	 * the runner holds tells it. */
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return errf(r->err, "cannot create a pipe: %s", strerror(errno));
+	if (unshare(CLONE_NEWPID) < 0) {
+		close(p[0]);
+		close(p[1]);
+		return errf(r->err, "cannot create a pid namespace: %s", strerror(errno));
+	}
+	pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return errf(r->err, "cannot fork the reaper: %s", strerror(errno));
+	}
+	if (pid == 0) {
+		struct pollfd pf = {.fd = p[0], .events = POLLIN};
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		close(p[1]);
+		if (poll(&pf, 1, 0) > 0)
+			_exit(0); /* the runner died before prctl took hold */
+		/* Orphans (a forked actor whose parent exited) stay zombies
+		 * until the run ends: they hold no sockets any more. */
+		while (poll(&pf, 1, -1) <= 0 || !(pf.revents & (POLLHUP | POLLIN)))
+			;
+		_exit(0);
+	}
+	close(p[0]);
+	r->reaper_pipe = p[1];
+	return 0;
+}
+
+static int open_captures(struct runner *r)
+{
+	struct run_result *res = r->res;
+
+	for (int i = 0; i < r->world.nifaces; i++) {
+		const struct world_iface *f = &r->world.ifaces[i];
+		const char *path = NULL;
+
+		res->tl.iface_host[i] = f->host;
+		if (!f->timeline && !r->opts->pcap_dir)
+			continue;
+		if (r->opts->pcap_dir) {
+			const char *base = strrchr(r->plan->file, '/');
+			char stem[256];
+
+			snprintf(stem, sizeof(stem), "%s", base ? base + 1 : r->plan->file);
+			char *dot = strrchr(stem, '.');
+
+			if (dot)
+				*dot = '\0';
+			snprintf(res->pcaps[res->npcaps], sizeof(res->pcaps[0]), "%s/%s%s%s-%s-%s.pcap",
+				 r->opts->pcap_dir, stem, r->plan->variant[0] ? "-" : "",
+				 r->plan->variant[0] ? r->plan->variant : "",
+				 r->plan->hosts[f->host].name, f->name);
+			for (char *c = res->pcaps[res->npcaps] + strlen(r->opts->pcap_dir); *c; c++)
+				if (*c == ' ' || *c == '=')
+					*c = *c == ' ' ? '_' : '-';
+			path = res->pcaps[res->npcaps++];
+		}
+		if (world_enter(&r->world, f->host, r->err) < 0)
+			return -1;
+		/* Interfaces only for a pcap file are still opened, but their
+		 * packets stay off the timeline (they would come twice). */
+		if (capture_open(&res->caps[i], f->name, f->timeline ? i : -1, "tcp or udp", path,
+				 r->err) < 0)
+			return -1;
+		res->ncaps = i + 1;
+	}
+	return 0;
+}
+
+static void sysctl_notes(struct runner *r)
+{
+	struct run_result *res = r->res;
+
+	for (int k = 0; k < world_ndefault_sysctls && res->nsysctls < RUN_NOTES_MAX; k++) {
+		res->sysctl_host[res->nsysctls] = -1;
+		res->sysctls[res->nsysctls++] = world_default_sysctls[k];
+	}
+	for (int h = 0; h < r->plan->nhosts; h++)
+		for (int k = 0; k < r->plan->hosts[h].nsysctls && res->nsysctls < RUN_NOTES_MAX; k++) {
+			res->sysctl_host[res->nsysctls] = h;
+			res->sysctls[res->nsysctls++] = r->plan->hosts[h].sysctls[k];
+		}
+}
+
+int run_plan(const struct plan *plan, const struct run_opts *opts, struct run_result *res)
+{
+	struct runner r;
+	struct utsname u;
+	int rc = -1;
+
+	memset(res, 0, sizeof(*res));
+	memset(&r, 0, sizeof(r));
+	timeline_init(&res->tl);
+	res->failed_step = -1;
+	res->verdict = VERDICT_PASS;
+	res->t0 = now_ns();
+	r.plan = plan;
+	r.opts = opts;
+	r.res = res;
+	if (uname(&u) == 0)
+		snprintf(res->kernel, sizeof(res->kernel), "%s", u.release);
+
+	if (world_enter_userns(&res->rootless, r.err) < 0)
+		goto err;
+	if (world_init(&r.world, plan, r.err) < 0)
+		goto err;
+	r.have_world = 1;
+	res->world_ns = now_ns() - res->t0;
+	sysctl_notes(&r);
+
+	r.sd = calloc((size_t)plan->nhosts, sizeof(*r.sd));
+	r.actors = calloc((size_t)plan->nprocs, sizeof(*r.actors));
+	if (!r.sd || !r.actors) {
+		errf(r.err, "out of memory");
+		goto err;
+	}
+	for (int h = 0; h < plan->nhosts; h++)
+		if (world_enter(&r.world, h, r.err) < 0 || sockdiag_open(&r.sd[h], r.err) < 0)
+			goto err;
+	if (open_captures(&r) < 0)
+		goto err;
+	res->capture_ns = now_ns() - res->t0;
+
+	if (make_reaper(&r) < 0)
+		goto err;
+	for (int p = 0; p < plan->nprocs; p++) {
+		r.actors[p].exited = 1;
+		r.actors[p].chan = -1;
+		if (!plan->procs[p].forked &&
+		    actor_spawn(&r.actors[p], plan, p, &r.world, r.err) < 0)
+			goto err;
+	}
+
+	for (int i = 0; i < plan->nsteps && res->verdict == VERDICT_PASS; i++) {
+		const struct plan_step *st = &plan->steps[i];
+		int s;
+
+		res->steps_run = i + 1;
+		switch (st->kind) {
+		case STEP_EXPECT_PACKETS:
+		case STEP_WAIT_PACKETS:
+			s = step_packets(&r, i);
+			break;
+		case STEP_EXPECT_SOCKET:
+		case STEP_WAIT_SOCKET:
+			s = step_socket(&r, i);
+			break;
+		default:
+			s = step_call(&r, i);
+			if (s == 0)
+				s = drain(&r);
+			break;
+		}
+		if (s < 0)
+			goto err;
+	}
+	drain(&r);
+	res->verdict_ns = now_ns() - res->t0;
+	rc = 0;
+	goto out;
+err:
+	res->verdict = VERDICT_ERROR;
+	snprintf(res->error, sizeof(res->error), "%s", r.err);
+	res->verdict_ns = now_ns() - res->t0;
+out:
+	if (r.actors)
+		for (int p = 0; p < plan->nprocs; p++)
+			actor_kill(&r.actors[p]);
+	if (r.sd)
+		for (int h = 0; h < plan->nhosts; h++)
+			if (r.sd[h])
+				sockdiag_free(r.sd[h]);
+	free(r.sd);
+	free(r.actors);
+	if (r.have_world)
+		world_free(&r.world);
+	return rc;
+}
+
+void run_finish(struct run_result *res)
+{
+	char err[ERRLEN];
+
+	for (int i = 0; i < res->ncaps; i++) {
+		unsigned f = 0, b = 0, d = 0;
+
+		if (!res->caps[i])
+			continue;
+		capture_stats(res->caps[i], &f, &b, &d);
+		res->frames += f;
+		res->bad_frames += b;
+		res->drops += d;
+		capture_flush(res->caps[i], err);
+	}
+}

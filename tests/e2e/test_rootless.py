@@ -1,0 +1,61 @@
+"""A student needs no sudo: as a normal user, bindlab runs inside a user
+namespace it creates, where the kernel allows unprivileged ones."""
+import os
+import shutil
+import subprocess
+import tempfile
+
+import pytest
+
+from conftest import ROOT
+
+NOBODY = 65534
+
+
+def unprivileged_userns_allowed():
+    try:
+        p = subprocess.run(["unshare", "-Urn", "true"], capture_output=True,
+                           preexec_fn=lambda: (os.setgid(NOBODY), os.setuid(NOBODY)))
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return p.returncode == 0
+
+
+@pytest.fixture
+def nobody_dir(bindlab):
+    if os.geteuid() != 0:
+        pytest.skip("needs root to switch to an unprivileged uid")
+    d = tempfile.mkdtemp(prefix="bindlab-rootless-")
+    try:
+        os.chmod(d, 0o755)
+        shutil.copy(bindlab, d)
+        shutil.copytree(ROOT / "scenarios", os.path.join(d, "scenarios"))
+        for dirpath, dirs, files in os.walk(d):
+            for x in dirs + files:
+                os.chmod(os.path.join(dirpath, x), 0o755)
+        yield d
+    finally:
+        shutil.rmtree(d)
+
+
+def as_nobody():
+    os.setgroups([])
+    os.setgid(NOBODY)
+    os.setuid(NOBODY)
+
+
+def test_demo_runs_as_an_unprivileged_user(nobody_dir, clean_host):
+    if not unprivileged_userns_allowed():
+        pytest.skip("this kernel refuses unprivileged user namespaces")
+    p = subprocess.run([os.path.join(nobody_dir, "bindlab"), "run", "--no-color",
+                        "scenarios/timewait/server-closes-first.scn"], cwd=nobody_dir,
+                       capture_output=True, text=True, preexec_fn=as_nobody, timeout=60)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "rootless (user namespace)" in p.stdout
+    assert "PASS scenarios/timewait/server-closes-first.scn" in p.stdout
+
+
+def test_doctor_says_which_modes_work(bindlab):
+    p = subprocess.run([bindlab, "doctor"], capture_output=True, text=True, timeout=30)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "root" in p.stdout and "works" in p.stdout

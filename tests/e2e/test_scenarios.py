@@ -1,0 +1,104 @@
+"""Every scenario of the library passes on this kernel, and the three the
+project exists for say exactly what the kernel did and why."""
+import os
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+SCENARIOS = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "scenarios").rglob("*.scn"))
+
+
+@pytest.mark.parametrize("scn", SCENARIOS)
+def test_scenario_passes_on_this_kernel(run, scn, clean_host):
+    r = run(scn)
+    assert r.rc == 0, r
+    runs = r.json if isinstance(r.json, list) else [r.json]
+    for j in runs:
+        assert j["verdict"] == "pass", r
+        assert j["kernel"] == os.uname().release
+
+
+def calls(j, text_prefix):
+    return [e for e in j["events"] if e["kind"] == "call" and e["text"].startswith(text_prefix)]
+
+
+def test_duplicate_instance_names_the_listener_in_the_way(run):
+    r = run("scenarios/duplicate/second-instance.scn")
+    assert r.rc == 0, r
+    first = calls(r.json, "bind(s2, 10.0.0.1:8080)")[0]
+    assert first["proc"] == "server/2"
+    assert first["ret"] == -1 and first["errno"] == "EADDRINUSE"
+    holders = first["in_the_way"]
+    assert [(h["socket"]["state"], h["socket"]["local"], h["proc"]) for h in holders] == [
+        ("LISTEN", "10.0.0.1:8080", "server")]
+    assert "in the way: tcp LISTEN 10.0.0.1:8080 (held by process 'server')" in r.out
+
+
+def test_server_closing_first_leaves_time_wait_owned_by_nobody(run):
+    r = run("scenarios/timewait/server-closes-first.scn")
+    assert r.rc == 0, r
+    pkts = [(e["src"], e["dst"], e["flags"]) for e in r.json["events"] if e["kind"] == "packet"]
+    # the handshake, then the FIN/ACK exchange, in this order on the wire
+    flags = [f for _, _, f in pkts]
+    assert flags[:3] == ["S", "S.", "."]
+    fin = [(s.split(":")[0], f) for s, _, f in pkts[3:]]
+    assert fin == [("10.0.0.1", "F."), ("10.0.0.2", "."), ("10.0.0.2", "F."),
+                   ("10.0.0.1", ".")]
+    rebind = calls(r.json, "bind(s2, 10.0.0.1:8080)")[0]
+    assert rebind["errno"] == "EADDRINUSE"
+    (tw,) = rebind["in_the_way"]
+    assert tw["socket"]["state"] == "TIME_WAIT"
+    assert tw["socket"]["local"] == "10.0.0.1:8080"
+    assert tw["proc"] is None and tw["pid"] == 0
+    assert 0 < tw["socket"]["expires_ms"] <= 60000
+    assert "owned by no process" in r.out
+
+
+def test_client_closing_first_lets_the_server_rebind(run):
+    r = run("scenarios/timewait/client-closes-first.scn")
+    assert r.rc == 0, r
+    assert calls(r.json, "bind(s2, 10.0.0.1:8080)")[0]["ret"] == 0
+
+
+def test_reuseaddr_table_runs_every_variant(run):
+    r = run("scenarios/reuseaddr/old-and-new-socket.scn")
+    assert r.rc == 0, r
+    got = {j["variant"]: calls(j, "bind(s2,")[0] for j in r.json}
+    assert {v: (c["ret"], c["errno"]) for v, c in got.items()} == {
+        "old=0 new=0 rebind=-1 EADDRINUSE": (-1, "EADDRINUSE"),
+        "old=1 new=0 rebind=-1 EADDRINUSE": (-1, "EADDRINUSE"),
+        "old=0 new=1 rebind=-1 EADDRINUSE": (-1, "EADDRINUSE"),
+        "old=1 new=1 rebind=0": (0, None),
+    }
+    assert r.out.strip().splitlines()[-1] == "4 passed, 0 failed"
+
+
+def test_report_records_kernel_and_determinism_sysctls(run):
+    r = run("scenarios/timewait/server-closes-first.scn")
+    assert f"kernel   {os.uname().release}" in r.out
+    assert {"key": "net.ipv4.tcp_rfc1337", "value": "1", "host": None,
+            "default": True} in r.json["sysctls"]
+    t = r.json["timing"]
+    assert 0 < t["world_ns"] <= t["capture_ns"] <= t["verdict_ns"]
+
+
+def test_a_failing_expectation_says_where_what_and_who(run, tmp_path):
+    scn = tmp_path / "wrong.scn"
+    scn.write_text((ROOT / "scenarios/timewait/server-closes-first.scn").read_text().replace(
+        "bind(s2, 10.0.0.1:8080)           = -1 EADDRINUSE",
+        "bind(s2, 10.0.0.1:8080)           = 0"))
+    r = run(scn)
+    assert r.rc == 1, r
+    lines = r.out.splitlines()
+    i = lines.index(f"FAIL {scn}:27: server: bind(s2, 10.0.0.1:8080)           = 0")
+    assert lines[i + 1].strip() == ("expected = 0, got -1 EADDRINUSE — Address already in use")
+    assert lines[i + 2].strip().startswith("in the way: tcp TIME_WAIT 10.0.0.1:8080 > 10.0.0.2:")
+    assert r.json["verdict"] == "fail" and r.json["failed"]["line"] == 27
+
+
+def test_several_scenarios_end_with_the_plain_count(run):
+    r = run("scenarios/timewait", "scenarios/duplicate", "-j", "2")
+    assert r.rc == 0, r
+    assert r.out.strip().splitlines()[-1] == "3 passed, 0 failed"
