@@ -248,11 +248,16 @@ void report_text(FILE *out, const struct plan *plan, const struct run_result *re
 
 		fprintf(out, "\n%sFAIL%s %s:%d: %s\n", RED(o), OFF(o), plan->file, st->pos.line,
 			st->text);
+		/* what was expected and what happened, then who is in the way */
 		for (size_t i = 0; i < res->tl.n; i++) {
 			const struct event *e = &res->tl.ev[i];
 
 			if (e->kind == EV_CHECK && !e->ok && e->step == res->failed_step)
 				fprintf(out, "     %s\n", e->msg);
+		}
+		for (size_t i = 0; i < res->tl.n; i++) {
+			const struct event *e = &res->tl.ev[i];
+
 			if (e->kind == EV_CALL && e->call.step == res->failed_step)
 				for (int k = 0; k < e->nholders; k++) {
 					holder_line(plan, &e->holders[k], line, sizeof(line));

@@ -182,7 +182,7 @@ static int link_up(struct rtnl *r, int ifindex)
 	return rtnl_talk(r, nlh);
 }
 
-static int addr_add(struct rtnl *r, int ifindex, const struct addr *a)
+static int addr_add(struct rtnl *r, int ifindex, const struct addr *a, int host_only)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
@@ -192,9 +192,12 @@ static int addr_add(struct rtnl *r, int ifindex, const struct addr *a)
 	nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
 	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
 	ifa->ifa_family = (unsigned char)a->family;
-	/* One subnet for all hosts of a world (/24, /64): every host reaches
-	 * every other directly over the link, with no routes to add. */
-	ifa->ifa_prefixlen = a->family == AF_INET ? 24 : 64;
+	/* On a link, one subnet for all hosts of a world (/24, /64): every host
+	 * reaches every other directly, with no routes to add.  On lo only the
+	 * address itself: a /24 on lo would make the whole /24 local, and
+	 * binding 10.0.0.99 would succeed instead of failing EADDRNOTAVAIL. */
+	ifa->ifa_prefixlen = host_only ? (a->family == AF_INET ? 32 : 128)
+				       : (a->family == AF_INET ? 24 : 64);
 	ifa->ifa_index = (unsigned)ifindex;
 	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
 	if (a->family == AF_INET) {
@@ -386,7 +389,7 @@ static int host_init(struct world *w, const struct plan *plan, int h, struct rtn
 		for (int k = 0; k < host->naddrs; k++) {
 			char a[64];
 
-			if (addr_add(r, 1, &host->addrs[k]) < 0)
+			if (addr_add(r, 1, &host->addrs[k], 1) < 0)
 				return errf(err, "cannot add %s to lo on host '%s': %s",
 					    addr_str(&host->addrs[k], a, sizeof(a)), host->name,
 					    strerror(errno));
@@ -406,7 +409,7 @@ static int veth_config(const struct plan *plan, int h, struct rtnl *r, char *err
 	if (idx <= 0)
 		return errf(err, "no veth0 on host '%s': %s", host->name, strerror(errno));
 	for (int k = 0; k < host->naddrs; k++)
-		if (addr_add(r, idx, &host->addrs[k]) < 0)
+		if (addr_add(r, idx, &host->addrs[k], 0) < 0)
 			return errf(err, "cannot add %s to 'veth0' on host '%s': %s",
 				    addr_str(&host->addrs[k], a, sizeof(a)), host->name,
 				    strerror(errno));

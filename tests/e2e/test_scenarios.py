@@ -21,7 +21,9 @@ def test_scenario_passes_on_this_kernel(run, scn, clean_host):
 
 
 def calls(j, text_prefix):
-    return [e for e in j["events"] if e["kind"] == "call" and e["text"].startswith(text_prefix)]
+    """The call events whose statement (after "proc:") starts so."""
+    return [e for e in j["events"] if e["kind"] == "call"
+            and e["text"].split(":", 1)[1].strip().startswith(text_prefix)]
 
 
 def test_duplicate_instance_names_the_listener_in_the_way(run):
@@ -43,9 +45,11 @@ def test_server_closing_first_leaves_time_wait_owned_by_nobody(run):
     # the handshake, then the FIN/ACK exchange, in this order on the wire
     flags = [f for _, _, f in pkts]
     assert flags[:3] == ["S", "S.", "."]
+    # the client's ACK of the server's FIN rides on its own FIN: Linux
+    # delays that ACK (the peer is in "pingpong" mode) and the close comes
+    # well within the delayed-ACK timer
     fin = [(s.split(":")[0], f) for s, _, f in pkts[3:]]
-    assert fin == [("10.0.0.1", "F."), ("10.0.0.2", "."), ("10.0.0.2", "F."),
-                   ("10.0.0.1", ".")]
+    assert fin == [("10.0.0.1", "F."), ("10.0.0.2", "F."), ("10.0.0.1", ".")]
     rebind = calls(r.json, "bind(s2, 10.0.0.1:8080)")[0]
     assert rebind["errno"] == "EADDRINUSE"
     (tw,) = rebind["in_the_way"]
@@ -99,6 +103,6 @@ def test_a_failing_expectation_says_where_what_and_who(run, tmp_path):
 
 
 def test_several_scenarios_end_with_the_plain_count(run):
-    r = run("scenarios/timewait", "scenarios/duplicate", "-j", "2")
+    r = run("scenarios/timewait", "scenarios/duplicate/second-instance.scn", "-j", "2")
     assert r.rc == 0, r
     assert r.out.strip().splitlines()[-1] == "3 passed, 0 failed"
