@@ -739,11 +739,13 @@ static int parse_step(struct ps *ps, const char *line, int col0, int colon)
 	n = 0;
 	if (s[j] == '(') {
 		int depth = 0, inq = 0;
-		size_t k;
+		size_t k, q = 0;
 
 		for (k = j; s[k]; k++) {
-			if (s[k] == '"' && s[k - 1] != '\\')
+			if (s[k] == '"' && s[k - 1] != '\\') {
 				inq = !inq;
+				q = k;
+			}
 			if (inq)
 				continue;
 			if (s[k] == '(')
@@ -751,8 +753,10 @@ static int parse_step(struct ps *ps, const char *line, int col0, int colon)
 			if (s[k] == ')' && --depth == 0)
 				break;
 		}
+		if (!s[k] && inq)
+			return perr(ps, col0 + (int)q, "unterminated string");
 		if (!s[k])
-			return perr(ps, col0 + (int)k, inq ? "unterminated string" : "expected ')'");
+			return perr(ps, col0 + (int)k, "expected ')'");
 		char inner[LINE_MAX_LEN + 1];
 
 		snprintf(inner, sizeof(inner), "%.*s", (int)(k - j - 1), s + j + 1);
@@ -1480,12 +1484,14 @@ int plan_parse_file(const char *path, struct plan **plans, int *nplans, char *er
 	buf[n] = '\0';
 	/* a NUL would end the text early and silently: name its line */
 	if (memchr(buf, '\0', n)) {
-		int line = 1;
+		int line = 1, col = 1;
 
-		for (char *c = buf; *c; c++)
+		for (char *c = buf; *c; c++) {
 			line += *c == '\n';
+			col = *c == '\n' ? 1 : col + 1;
+		}
 		free(buf);
-		return errf(err, "%s:%d:%d: NUL byte: not a text file", path, line, 1);
+		return errf(err, "%s:%d:%d: NUL byte: not a text file", path, line, col);
 	}
 	rc = plan_parse_string(path, buf, plans, nplans, err);
 	free(buf);
