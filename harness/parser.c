@@ -790,7 +790,8 @@ static int parse_step(struct ps *ps, const char *line, int col0, int colon)
 		return perr(ps, var.col, "only socket and accept give a socket a name");
 	}
 	if (st->kind == STEP_FORK) {
-		st->parent = proc_lookup(ps, &args[0], 0, 0);
+		/* a parent that did nothing yet still exists from the start */
+		st->parent = proc_lookup(ps, &args[0], 1, 0);
 		if (st->parent < 0)
 			return -1;
 		if (ps->p->procs[st->parent].host != ps->p->procs[pi].host)

@@ -1,0 +1,288 @@
+/* test_parser.c - the scenario language: every statement into the exact
+ * plan fields, and the edges of the input (CRLF, no final newline, tabs).
+ * The malformed fixtures are checked end to end by tests/e2e/test_bad_input.py
+ * and here, through plan_parse_file, for their exact position. */
+#include <dirent.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "plan.h"
+#include "unit.h"
+
+static struct plan *plans;
+static int nplans;
+static char err[ERRLEN];
+
+static const char *fixture(const char *name)
+{
+	static char path[512];
+
+	snprintf(path, sizeof(path), "%s/scn/%s", unit_fixtures(), name);
+	return path;
+}
+
+static void free_plans(void)
+{
+	plan_free(plans, nplans);
+	plans = NULL;
+	nplans = 0;
+}
+
+static void test_rapid_restart_fixture(void)
+{
+	struct plan *p;
+
+	CU_ASSERT_EQUAL_FATAL(plan_parse_file(fixture("good/rapid-restart.scn"), &plans, &nplans, err), 0);
+	CU_ASSERT_EQUAL(nplans, 1);
+	p = &plans[0];
+	CU_ASSERT_STRING_EQUAL(p->name, "rapid restart, server closes first");
+	CU_ASSERT_STRING_EQUAL(p->variant, "");
+	CU_ASSERT_EQUAL(p->nhosts, 2);
+	CU_ASSERT_STRING_EQUAL(p->hosts[1].name, "client");
+	CU_ASSERT_EQUAL(p->nprocs, 2);
+	CU_ASSERT_EQUAL(p->nvars, 4); /* s, c, a, s2 */
+	CU_ASSERT_EQUAL(p->nsteps, 15);
+	CU_ASSERT_EQUAL(p->steps[0].kind, STEP_SOCKET);
+	CU_ASSERT_EQUAL(p->steps[0].pos.line, 11);
+	CU_ASSERT_EQUAL(p->steps[0].pos.column, 1);
+	CU_ASSERT_STRING_EQUAL(p->steps[0].text, "server: s = socket(tcp)");
+	CU_ASSERT_EQUAL(p->steps[1].kind, STEP_BIND);
+	CU_ASSERT_EQUAL(p->steps[1].ep.port, 8080);
+	CU_ASSERT_EQUAL(p->steps[1].expect.has_expect, 1);
+	CU_ASSERT_EQUAL(p->steps[1].expect.value, 0);
+	CU_ASSERT_EQUAL(p->steps[5].kind, STEP_EXPECT_PACKETS);
+	CU_ASSERT_EQUAL(p->steps[5].npkts, 3);
+	CU_ASSERT_EQUAL(p->steps[5].pkts[1].src.host, 0);
+	CU_ASSERT_EQUAL(p->steps[5].pkts[1].dst.host, 1);
+	CU_ASSERT_EQUAL(p->steps[5].pkts[1].flags, TH_SYN | TH_ACK);
+	CU_ASSERT_EQUAL(p->steps[10].kind, STEP_EXPECT_SOCKET);
+	CU_ASSERT_EQUAL(p->steps[10].state, TCP_TIME_WAIT);
+	CU_ASSERT_EQUAL(p->steps[10].within_ms, PLAN_WAIT_DEFAULT_MS);
+	CU_ASSERT_EQUAL(p->steps[11].state, PLAN_STATE_NONE);
+	CU_ASSERT_EQUAL(p->steps[11].ep_any_port, 1);
+	CU_ASSERT_EQUAL(p->steps[14].expect.value, -1);
+	CU_ASSERT_EQUAL(p->steps[14].expect.err, EADDRINUSE);
+	free_plans();
+}
+
+static void test_every_statement(void)
+{
+	struct plan *p;
+	const struct plan_step *st;
+
+	CU_ASSERT_EQUAL_FATAL(plan_parse_file(fixture("good/everything.scn"), &plans, &nplans, err), 0);
+	CU_ASSERT_EQUAL_FATAL(nplans, 2);
+	CU_ASSERT_STRING_EQUAL(plans[0].variant, "reuse=0 result=-1 EADDRINUSE");
+	CU_ASSERT_STRING_EQUAL(plans[1].variant, "reuse=1 result=0");
+	p = &plans[0];
+	CU_ASSERT_EQUAL(p->hosts[0].naddrs, 2);
+	CU_ASSERT_EQUAL(p->hosts[0].addrs[1].family, AF_INET6);
+	CU_ASSERT_EQUAL(p->hosts[0].nsysctls, 1);
+	CU_ASSERT_STRING_EQUAL(p->hosts[0].sysctls[0].key, "net.ipv4.ip_local_port_range");
+	CU_ASSERT_STRING_EQUAL(p->hosts[0].sysctls[0].value, "40000 40010");
+	CU_ASSERT_STRING_EQUAL(p->hosts[1].sysctls[0].value, "2");
+
+	st = &p->steps[0];
+	CU_ASSERT_EQUAL(st->family, AF_INET6);
+	CU_ASSERT_EQUAL(st->socktype, SOCK_STREAM);
+	CU_ASSERT_EQUAL(st->cloexec, 1);
+	CU_ASSERT_EQUAL(p->steps[1].opt, OPT_IPV6_V6ONLY);
+	CU_ASSERT_EQUAL(p->steps[2].opt, OPT_SO_LINGER);
+	CU_ASSERT_EQUAL(p->steps[2].optval, 1);
+	CU_ASSERT_EQUAL(p->steps[2].optval2, 0);
+	/* substitution per variant */
+	CU_ASSERT_EQUAL(plans[0].steps[3].optval, 0);
+	CU_ASSERT_EQUAL(plans[1].steps[3].optval, 1);
+	CU_ASSERT_EQUAL(plans[0].steps[4].expect.err, EADDRINUSE);
+	CU_ASSERT_EQUAL(plans[1].steps[4].expect.value, 0);
+	CU_ASSERT_EQUAL(p->steps[4].ep.addr.family, AF_INET6);
+	CU_ASSERT_EQUAL(p->steps[5].backlog, 16);
+	/* fork: a new process on the same host, holding the parent's sockets */
+	st = &p->steps[6];
+	CU_ASSERT_EQUAL(st->kind, STEP_FORK);
+	CU_ASSERT_STRING_EQUAL(p->procs[st->proc].name, "server/2");
+	CU_ASSERT_EQUAL(p->procs[st->proc].forked, 1);
+	CU_ASSERT_EQUAL(p->procs[st->parent].forked, 0);
+	CU_ASSERT_EQUAL(p->steps[7].uid, 65534);
+	st = &p->steps[9];
+	CU_ASSERT_EQUAL(st->kind, STEP_SENDTO);
+	CU_ASSERT_EQUAL(st->datalen, 5);
+	CU_ASSERT_EQUAL(memcmp(st->data, "a\tbA\"", 5), 0);
+	CU_ASSERT_EQUAL(p->steps[11].expect.err, ECONNREFUSED);
+	CU_ASSERT_EQUAL(p->steps[12].datalen, 3);
+	CU_ASSERT_EQUAL(p->steps[13].datalen, 10);
+	CU_ASSERT_EQUAL(p->steps[14].how, SHUT_WR);
+	CU_ASSERT_EQUAL(p->steps[17].kind, STEP_EXIT);
+	CU_ASSERT_EQUAL(p->steps[17].status, 3);
+
+	st = &p->steps[18];
+	CU_ASSERT_EQUAL(st->kind, STEP_EXPECT_PACKETS);
+	CU_ASSERT_EQUAL(st->npkts, 4);
+	CU_ASSERT_EQUAL(st->within_ms, 500);
+	CU_ASSERT_EQUAL(st->pkts[0].dst.host, 0);
+	CU_ASSERT_EQUAL(st->pkts[0].dst.port, 8080);
+	CU_ASSERT_EQUAL(st->pkts[1].dst.host, -1);
+	CU_ASSERT_EQUAL(st->pkts[1].dst.addr.family, AF_INET);
+	CU_ASSERT_EQUAL(st->pkts[1].flags, TH_RST | TH_ACK);
+	CU_ASSERT_EQUAL(st->pkts[2].src.host, -1);
+	CU_ASSERT_EQUAL(st->pkts[2].src.port, 8080);
+	CU_ASSERT_EQUAL(st->pkts[2].dst.addr.family, AF_INET6);
+	CU_ASSERT_EQUAL(st->pkts[2].dst.port, 9);
+	CU_ASSERT_EQUAL(st->pkts[3].proto, IPPROTO_UDP);
+	st = &p->steps[19];
+	CU_ASSERT_EQUAL(st->kind, STEP_WAIT_SOCKET);
+	CU_ASSERT_EQUAL(st->state, TCP_TIME_WAIT);
+	CU_ASSERT_EQUAL(st->ep_any_port, 1);
+	CU_ASSERT_EQUAL(st->remote_set, 1);
+	CU_ASSERT_EQUAL(st->remote.port, 8080);
+	CU_ASSERT_EQUAL(st->within_ms, 1500);
+	CU_ASSERT_EQUAL(p->steps[20].state, PLAN_STATE_NONE);
+	free_plans();
+}
+
+static void test_crlf_tabs_and_no_final_newline(void)
+{
+	const char *text = "host\tserver 10.0.0.1\r\n"
+			   "\tserver: s = socket(tcp)   # a comment\r\n"
+			   "server: bind(s, 10.0.0.1:8080) = -1 EADDRINUSE";
+
+	CU_ASSERT_EQUAL_FATAL(plan_parse_string("x.scn", text, &plans, &nplans, err), 0);
+	CU_ASSERT_EQUAL(plans[0].nsteps, 2);
+	CU_ASSERT_STRING_EQUAL(plans[0].steps[0].text, "server: s = socket(tcp)");
+	CU_ASSERT_EQUAL(plans[0].steps[0].pos.column, 2);
+	CU_ASSERT_EQUAL(plans[0].steps[1].expect.err, EADDRINUSE);
+	CU_ASSERT_STRING_EQUAL(plans[0].name, "x");
+	free_plans();
+}
+
+static void test_hash_inside_a_string_is_not_a_comment(void)
+{
+	const char *text = "host server 10.0.0.1\n"
+			   "server: s = socket(udp)\n"
+			   "server: sendto(s, 10.0.0.1:9, \"#1\") = 2\n";
+
+	CU_ASSERT_EQUAL_FATAL(plan_parse_string("x.scn", text, &plans, &nplans, err), 0);
+	CU_ASSERT_EQUAL(plans[0].steps[1].datalen, 2);
+	free_plans();
+}
+
+static void test_forked_child_holds_the_parents_sockets(void)
+{
+	const char *ok = "host server 10.0.0.1\n"
+			 "server: s = socket(tcp)\n"
+			 "server/2: fork(server)\n"
+			 "server/2: close(s)\n";
+	const char *late = "host server 10.0.0.1\n"
+			   "server/2: fork(server)\n"
+			   "server: s = socket(tcp)\n"
+			   "server/2: close(s)\n";
+
+	CU_ASSERT_EQUAL(plan_parse_string("ok.scn", ok, &plans, &nplans, err), 0);
+	free_plans();
+	/* a socket made after the fork is the parent's alone */
+	CU_ASSERT_EQUAL(plan_parse_string("late.scn", late, &plans, &nplans, err), -1);
+	CU_ASSERT_STRING_EQUAL(err, "late.scn:4:17: socket 's' is not held by process 'server/2'");
+	CU_ASSERT_PTR_NULL(plans);
+	CU_ASSERT_EQUAL(nplans, 0);
+}
+
+static void test_missing_file(void)
+{
+	CU_ASSERT_EQUAL(plan_parse_file("/nonexistent/x.scn", &plans, &nplans, err), -1);
+	CU_ASSERT_STRING_EQUAL(err, "bindlab: cannot open '/nonexistent/x.scn': No such file or directory");
+}
+
+static void test_flags_round_trip(void)
+{
+	static const char *all[] = {"S", "S.", ".", "F.", "R", "R.", "P.", "FP.", "SFRPUEW."};
+	char buf[16];
+	uint8_t f;
+
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		CU_ASSERT_EQUAL(plan_flags_parse(all[i], &f), 0);
+		CU_ASSERT_STRING_EQUAL(plan_flags_str(f, buf, sizeof(buf)), all[i]);
+	}
+	CU_ASSERT_EQUAL(plan_flags_parse("F.P", &f), -1);
+	CU_ASSERT_EQUAL(plan_flags_parse("SS", &f), -1);
+	CU_ASSERT_EQUAL(plan_flags_parse("", &f), -1);
+	CU_ASSERT_EQUAL(plan_flags_parse("X", &f), -1);
+	CU_ASSERT_EQUAL(plan_flags_parse("FP.", &f), 0);
+	CU_ASSERT_EQUAL(f, TH_FIN | TH_PUSH | TH_ACK);
+}
+
+static void test_state_names(void)
+{
+	CU_ASSERT_EQUAL(plan_state_from_name("TIME_WAIT"), TCP_TIME_WAIT);
+	CU_ASSERT_EQUAL(plan_state_from_name("time-wait"), TCP_TIME_WAIT);
+	CU_ASSERT_EQUAL(plan_state_from_name("FIN_WAIT_2"), TCP_FIN_WAIT2);
+	CU_ASSERT_EQUAL(plan_state_from_name("none"), PLAN_STATE_NONE);
+	CU_ASSERT_EQUAL(plan_state_from_name("TIMEWAIT"), -1);
+	for (int s = TCP_ESTABLISHED; s <= TCP_CLOSING; s++)
+		CU_ASSERT_EQUAL(plan_state_from_name(plan_state_name(s)), s);
+}
+
+/* Each bad fixture says where the parser must stop: "# error: L:C: text". */
+static void test_bad_fixtures_report_their_position(void)
+{
+	char dir[512];
+	struct dirent **ents;
+	int n, checked = 0;
+
+	snprintf(dir, sizeof(dir), "%s/scn/bad", unit_fixtures());
+	n = scandir(dir, &ents, NULL, alphasort);
+	CU_ASSERT_FATAL(n > 0);
+	for (int i = 0; i < n; i++) {
+		char path[1024], first[256], want[1200];
+		int line, col;
+		FILE *f;
+
+		if (!strstr(ents[i]->d_name, ".scn")) {
+			free(ents[i]);
+			continue;
+		}
+		snprintf(path, sizeof(path), "%s/%s", dir, ents[i]->d_name);
+		free(ents[i]);
+		f = fopen(path, "r");
+		CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+		CU_ASSERT_PTR_NOT_NULL(fgets(first, sizeof(first), f));
+		fclose(f);
+		first[strcspn(first, "\n")] = '\0';
+		CU_ASSERT_EQUAL(sscanf(first, "# error: %d:%d:", &line, &col), 2);
+		CU_ASSERT_EQUAL(plan_parse_file(path, &plans, &nplans, err), -1);
+		CU_ASSERT_PTR_NULL(plans);
+		snprintf(want, sizeof(want), "%s:%d:%d: ", path, line, col);
+		CU_ASSERT_EQUAL(strncmp(err, want, strlen(want)), 0);
+		if (strncmp(err, want, strlen(want)))
+			fprintf(stderr, "\n  %s\n  want %s\n  got  %s\n", path, want, err);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, strchr(strchr(first + 9, ':') + 1, ':') + 2));
+		CU_ASSERT_PTR_NULL(strchr(err, '\n'));
+		checked++;
+	}
+	free(ents);
+	CU_ASSERT(checked >= 20);
+}
+
+int main(void)
+{
+	CU_TestInfo tests[] = {
+		{"rapid restart fixture", test_rapid_restart_fixture},
+		{"every statement", test_every_statement},
+		{"CRLF, tabs, no final newline", test_crlf_tabs_and_no_final_newline},
+		{"# inside a string is not a comment", test_hash_inside_a_string_is_not_a_comment},
+		{"a forked child holds the parent's sockets",
+		 test_forked_child_holds_the_parents_sockets},
+		{"missing file", test_missing_file},
+		{"flags round trip", test_flags_round_trip},
+		{"state names", test_state_names},
+		{"bad fixtures report their position", test_bad_fixtures_report_their_position},
+		CU_TEST_INFO_NULL,
+	};
+	CU_SuiteInfo suites[] = {
+		{"parser", NULL, NULL, NULL, NULL, tests},
+		CU_SUITE_INFO_NULL,
+	};
+
+	return unit_main(suites);
+}
