@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -370,13 +371,41 @@ static int make_reaper(struct runner *r)
 	return 0;
 }
 
+struct cap_job {
+	const struct world *world;
+	int host;
+	const char *ifname;
+	int iface;     /* on the timeline: its index; else -1 */
+	const char *path;
+	struct capture *cap;
+	int rc;
+	char err[ERRLEN];
+};
+
+/* Open one capture in its host's namespace.  setns() moves only this
+ * thread, and pcap_activate() spends ~15 ms waiting on the kernel (an RCU
+ * grace period), so the captures of a world open in parallel. */
+static void *cap_thread(void *arg)
+{
+	struct cap_job *j = arg;
+
+	j->rc = world_enter(j->world, j->host, j->err);
+	if (j->rc == 0)
+		j->rc = capture_open(&j->cap, j->ifname, j->iface, "tcp or udp", j->path, j->err);
+	return NULL;
+}
+
 static int open_captures(struct runner *r)
 {
 	struct run_result *res = r->res;
+	struct cap_job jobs[WORLD_IFACES_MAX];
+	pthread_t th[WORLD_IFACES_MAX];
+	int started[WORLD_IFACES_MAX] = {0};
+	int rc = 0;
 
+	memset(jobs, 0, sizeof(jobs));
 	for (int i = 0; i < r->world.nifaces; i++) {
 		const struct world_iface *f = &r->world.ifaces[i];
-		const char *path = NULL;
 
 		res->tl.iface_host[i] = f->host;
 		if (!f->timeline && !r->opts->pcap_dir)
@@ -397,18 +426,31 @@ static int open_captures(struct runner *r)
 			for (char *c = res->pcaps[res->npcaps] + strlen(r->opts->pcap_dir); *c; c++)
 				if (*c == ' ' || *c == '=')
 					*c = *c == ' ' ? '_' : '-';
-			path = res->pcaps[res->npcaps++];
+			jobs[i].path = res->pcaps[res->npcaps++];
 		}
-		if (world_enter(&r->world, f->host, r->err) < 0)
-			return -1;
+		jobs[i].world = &r->world;
+		jobs[i].host = f->host;
+		jobs[i].ifname = f->name;
 		/* Interfaces only for a pcap file are still opened, but their
 		 * packets stay off the timeline (they would come twice). */
-		if (capture_open(&res->caps[i], f->name, f->timeline ? i : -1, "tcp or udp", path,
-				 r->err) < 0)
-			return -1;
-		res->ncaps = i + 1;
+		jobs[i].iface = f->timeline ? i : -1;
+		if (pthread_create(&th[i], NULL, cap_thread, &jobs[i]) != 0) {
+			rc = errf(r->err, "cannot start a thread for the capture on '%s'", f->name);
+			break;
+		}
+		started[i] = 1;
 	}
-	return 0;
+	for (int i = 0; i < r->world.nifaces; i++) {
+		if (!started[i])
+			continue;
+		pthread_join(th[i], NULL);
+		res->caps[i] = jobs[i].cap;
+		if (res->caps[i])
+			res->ncaps = i + 1;
+		if (jobs[i].rc < 0 && rc == 0)
+			rc = errf(r->err, "%s", jobs[i].err);
+	}
+	return rc;
 }
 
 static void sysctl_notes(struct runner *r)
