@@ -100,3 +100,4 @@ lint:
 
 clean:
 	rm -rf $(BUILD)
+.SECONDARY:
