@@ -357,7 +357,10 @@ static int make_reaper(struct runner *r)
 		struct pollfd pf = {.fd = p[0], .events = POLLIN};
 
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		close(p[1]);
+		/* hold nothing of the runner's: not its report pipe, not its
+		 * captures (whoever waits on those would wait for us too) */
+		close_range(3, (unsigned)p[0] - 1, 0);
+		close_range((unsigned)p[0] + 1, ~0U, 0);
 		if (poll(&pf, 1, 0) > 0)
 			_exit(0); /* the runner died before prctl took hold */
 		/* Orphans (a forked actor whose parent exited) stay zombies
