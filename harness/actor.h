@@ -17,22 +17,22 @@
 
 struct actor_reply {
 	long ret;
-	int err;              /* errno when ret == -1, else 0 */
-	uint64_t t_start;     /* just before the syscall */
-	uint64_t t_end;       /* just after it returned */
-	int has_local;        /* getsockname() after bind, connect, accept, listen */
+	int err;	  /* errno when ret == -1, else 0 */
+	uint64_t t_start; /* just before the syscall */
+	uint64_t t_end;	  /* just after it returned */
+	int has_local;	  /* getsockname() after bind, connect, accept, listen */
 	struct endpoint local;
-	int has_peer;         /* getpeername() after connect, accept */
+	int has_peer; /* getpeername() after connect, accept */
 	struct endpoint peer;
-	int fd;               /* the descriptor the step created or used, -1 none */
-	uint64_t inode;       /* its socket inode (as sock_diag names it), 0 none */
+	int fd;		/* the descriptor the step created or used, -1 none */
+	uint64_t inode; /* its socket inode (as sock_diag names it), 0 none */
 };
 
 struct actor {
-	int proc;     /* index into plan.procs */
-	pid_t pid;    /* as the runner's /proc sees it */
-	int chan;     /* the runner's end of the socketpair, -1 once gone */
-	int exited;   /* the process is gone (exit step, crash, or killed) */
+	int proc;   /* index into plan.procs */
+	pid_t pid;  /* as the runner's /proc sees it */
+	int chan;   /* the runner's end of the socketpair, -1 once gone */
+	int exited; /* the process is gone (exit step, crash, or killed) */
 };
 
 /* Fork an actor for plan->procs[proc] in its host's namespace.  Descriptors

@@ -28,8 +28,7 @@ int capture_drain(struct capture *cap, void (*cb)(const struct pkt *p, void *arg
 		  char *err);
 
 /* Frames read, frames that failed to decode, drops reported by the kernel. */
-void capture_stats(const struct capture *cap, unsigned *frames, unsigned *bad,
-		   unsigned *dropped);
+void capture_stats(const struct capture *cap, unsigned *frames, unsigned *bad, unsigned *dropped);
 
 /* Write out what the pcap file has buffered. */
 int capture_flush(struct capture *cap, char *err);

@@ -16,8 +16,8 @@
 
 /* Exit statuses of every bindlab command. */
 enum {
-	EXIT_PASS = 0,  /* every expectation held */
-	EXIT_FAIL = 1,  /* an expectation failed */
+	EXIT_PASS = 0,	/* every expectation held */
+	EXIT_FAIL = 1,	/* an expectation failed */
 	EXIT_USAGE = 2, /* bad input or an unusable environment */
 };
 

@@ -81,8 +81,8 @@ static int decode_ipv4(const uint8_t *p, size_t caplen, struct pkt *out, char *e
 
 		/* headers may be all that was captured: the length is the IP's */
 		if (rc == 1)
-			out->payload_len = (uint32_t)(len - (have < len ? have : len)) +
-					   out->payload_len;
+			out->payload_len =
+			    (uint32_t)(len - (have < len ? have : len)) + out->payload_len;
 		return rc;
 	}
 }

@@ -7,13 +7,13 @@
 
 /* A decoded TCP segment or UDP datagram. */
 struct pkt {
-	uint64_t ts_ns;         /* capture timestamp, CLOCK_REALTIME ns */
-	int iface;              /* index of the capture it came from (caller's numbering) */
-	int proto;              /* IPPROTO_TCP or IPPROTO_UDP */
+	uint64_t ts_ns; /* capture timestamp, CLOCK_REALTIME ns */
+	int iface;	/* index of the capture it came from (caller's numbering) */
+	int proto;	/* IPPROTO_TCP or IPPROTO_UDP */
 	struct endpoint src, dst;
-	uint8_t flags;          /* TCP flags byte (TH_FIN...); 0 for UDP */
-	uint32_t seq, ack;      /* TCP only */
-	uint32_t payload_len;   /* bytes of TCP/UDP payload, from the IP length */
+	uint8_t flags;	      /* TCP flags byte (TH_FIN...); 0 for UDP */
+	uint32_t seq, ack;    /* TCP only */
+	uint32_t payload_len; /* bytes of TCP/UDP payload, from the IP length */
 };
 
 /* Decode a frame of link type dlt (DLT_EN10MB, DLT_LINUX_SLL, DLT_LINUX_SLL2,

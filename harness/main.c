@@ -24,22 +24,23 @@
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"usage: bindlab run [options] SCENARIO|DIR...   run scenarios in throwaway namespaces\n"
-		"       bindlab doctor                          can this machine run bindlab, and how\n"
-		"       bindlab version\n"
-		"\n"
-		"run options:\n"
-		"  --pcap DIR       write one pcap file per interface into DIR\n"
-		"  --json FILE      write the whole timeline as JSON ('-' for stdout)\n"
-		"  -j N             run N scenarios at once (default 1)\n"
-		"  --timeout MS     bound on one syscall step (default %d)\n"
-		"  -v, --verbose    full report for every scenario, not only failing ones\n"
-		"  -q, --quiet      verdict lines only\n"
-		"  --color, --no-color   (default: colour on a terminal, unless NO_COLOR is set)\n"
-		"\n"
-		"exit status: 0 every expectation held, 1 one failed, 2 bad input or environment\n",
-		PLAN_WAIT_DEFAULT_MS);
+	fprintf(
+	    out,
+	    "usage: bindlab run [options] SCENARIO|DIR...   run scenarios in throwaway namespaces\n"
+	    "       bindlab doctor                          can this machine run bindlab, and how\n"
+	    "       bindlab version\n"
+	    "\n"
+	    "run options:\n"
+	    "  --pcap DIR       write one pcap file per interface into DIR\n"
+	    "  --json FILE      write the whole timeline as JSON ('-' for stdout)\n"
+	    "  -j N             run N scenarios at once (default 1)\n"
+	    "  --timeout MS     bound on one syscall step (default %d)\n"
+	    "  -v, --verbose    full report for every scenario, not only failing ones\n"
+	    "  -q, --quiet      verdict lines only\n"
+	    "  --color, --no-color   (default: colour on a terminal, unless NO_COLOR is set)\n"
+	    "\n"
+	    "exit status: 0 every expectation held, 1 one failed, 2 bad input or environment\n",
+	    PLAN_WAIT_DEFAULT_MS);
 }
 
 /* --- collecting scenario files ------------------------------------------ */
@@ -105,7 +106,7 @@ static int collect_dir(const char *dir, struct strv *out, char *err)
 			rc = collect_dir(path, out, err);
 		else if (ends_with(path, ".scn") && strv_add(out, path) < 0)
 			rc = errf(err, "out of memory");
-next:
+	next:
 		free(ents[i]);
 	}
 	free(ents);
@@ -128,9 +129,9 @@ static int collect(char **args, int nargs, struct strv *out, char *err)
 
 			if (collect_dir(path, out, err) < 0)
 				return -1;
-			qsort(out->v + before, (size_t)(out->n - before), sizeof(char *), cmp_str);
 			if (out->n == before)
 				return errf(err, "no .scn files under '%s'", args[i]);
+			qsort(out->v + before, (size_t)(out->n - before), sizeof(char *), cmp_str);
 		} else if (strv_add(out, path) < 0) {
 			return errf(err, "out of memory");
 		}
@@ -150,16 +151,17 @@ struct job_hdr {
 struct job {
 	const struct plan *plan;
 	pid_t pid;
-	int fd;          /* read end of the runner's pipe, -1 when done */
+	int fd; /* read end of the runner's pipe, -1 when done */
 	char *buf;
 	size_t len, cap;
 	int done, printed;
-	int status;      /* waitpid status */
+	int status; /* waitpid status */
 };
 
 static __attribute__((noreturn)) void runner_main(const struct plan *plan,
-						   const struct run_opts *ro,
-						   const struct report_opts *rep, int fd, pid_t parent)
+						  const struct run_opts *ro,
+						  const struct report_opts *rep, int fd,
+						  pid_t parent)
 {
 	struct run_result *res = calloc(1, sizeof(*res));
 	struct job_hdr h;
@@ -203,9 +205,9 @@ static __attribute__((noreturn)) void runner_main(const struct plan *plan,
 	/* Close before exiting: bindlab can print the verdict while the kernel
 	 * still tears the captures and namespaces down. */
 	close(fd);
-	_exit(res->verdict == VERDICT_PASS ? EXIT_PASS
+	_exit(res->verdict == VERDICT_PASS   ? EXIT_PASS
 	      : res->verdict == VERDICT_FAIL ? EXIT_FAIL
-					      : EXIT_USAGE);
+					     : EXIT_USAGE);
 }
 
 static int job_start(struct job *jb, const struct run_opts *ro, const struct report_opts *rep,
@@ -324,12 +326,15 @@ static void job_print(struct job *jb, const struct report_opts *rep, int full, s
 
 static int cmd_run(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"pcap", required_argument, NULL, 'p'}, {"json", required_argument, NULL, 'J'},
-		{"timeout", required_argument, NULL, 't'}, {"verbose", no_argument, NULL, 'v'},
-		{"quiet", no_argument, NULL, 'q'},     {"color", no_argument, NULL, 'C'},
-		{"no-color", no_argument, NULL, 'N'},  {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0}};
+	static const struct option longopts[] = {{"pcap", required_argument, NULL, 'p'},
+						 {"json", required_argument, NULL, 'J'},
+						 {"timeout", required_argument, NULL, 't'},
+						 {"verbose", no_argument, NULL, 'v'},
+						 {"quiet", no_argument, NULL, 'q'},
+						 {"color", no_argument, NULL, 'C'},
+						 {"no-color", no_argument, NULL, 'N'},
+						 {"help", no_argument, NULL, 'h'},
+						 {NULL, 0, NULL, 0}};
 	struct run_opts ro = {.step_timeout_ms = PLAN_WAIT_DEFAULT_MS};
 	struct report_opts rep = {0};
 	struct strv files = {0};
@@ -353,7 +358,8 @@ static int cmd_run(int argc, char **argv)
 		case 't':
 			ro.step_timeout_ms = strtol(optarg, NULL, 10);
 			if (ro.step_timeout_ms <= 0 || ro.step_timeout_ms > 600000) {
-				fprintf(stderr, "bindlab: --timeout takes milliseconds, 1 to 600000\n");
+				fprintf(stderr,
+					"bindlab: --timeout takes milliseconds, 1 to 600000\n");
 				return EXIT_USAGE;
 			}
 			break;
@@ -395,7 +401,8 @@ static int cmd_run(int argc, char **argv)
 		struct stat sb;
 
 		if (mkdir(ro.pcap_dir, 0755) < 0 && errno != EEXIST) {
-			fprintf(stderr, "bindlab: cannot create '%s': %s\n", ro.pcap_dir, strerror(errno));
+			fprintf(stderr, "bindlab: cannot create '%s': %s\n", ro.pcap_dir,
+				strerror(errno));
 			return EXIT_USAGE;
 		}
 		if (stat(ro.pcap_dir, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
@@ -438,7 +445,8 @@ static int cmd_run(int argc, char **argv)
 	if (json_path) {
 		tot.json = strcmp(json_path, "-") ? fopen(json_path, "w") : stdout;
 		if (!tot.json) {
-			fprintf(stderr, "bindlab: cannot write '%s': %s\n", json_path, strerror(errno));
+			fprintf(stderr, "bindlab: cannot write '%s': %s\n", json_path,
+				strerror(errno));
 			goto out;
 		}
 		fputs(njobs == 1 ? "" : "[", tot.json);

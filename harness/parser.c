@@ -54,12 +54,12 @@ static int perr(struct ps *ps, int col, const char *fmt, ...)
 /* --- names of things --------------------------------------------------- */
 
 static const char *state_names[] = {
-	[PLAN_STATE_NONE] = "none",     [TCP_ESTABLISHED] = "ESTABLISHED",
-	[TCP_SYN_SENT] = "SYN_SENT",    [TCP_SYN_RECV] = "SYN_RECV",
-	[TCP_FIN_WAIT1] = "FIN_WAIT1",  [TCP_FIN_WAIT2] = "FIN_WAIT2",
-	[TCP_TIME_WAIT] = "TIME_WAIT",  [TCP_CLOSE] = "CLOSE",
-	[TCP_CLOSE_WAIT] = "CLOSE_WAIT", [TCP_LAST_ACK] = "LAST_ACK",
-	[TCP_LISTEN] = "LISTEN",        [TCP_CLOSING] = "CLOSING",
+    [PLAN_STATE_NONE] = "none",	     [TCP_ESTABLISHED] = "ESTABLISHED",
+    [TCP_SYN_SENT] = "SYN_SENT",     [TCP_SYN_RECV] = "SYN_RECV",
+    [TCP_FIN_WAIT1] = "FIN_WAIT1",   [TCP_FIN_WAIT2] = "FIN_WAIT2",
+    [TCP_TIME_WAIT] = "TIME_WAIT",   [TCP_CLOSE] = "CLOSE",
+    [TCP_CLOSE_WAIT] = "CLOSE_WAIT", [TCP_LAST_ACK] = "LAST_ACK",
+    [TCP_LISTEN] = "LISTEN",	     [TCP_CLOSING] = "CLOSING",
 };
 #define NSTATES ((int)(sizeof(state_names) / sizeof(state_names[0])))
 
@@ -98,7 +98,7 @@ static const struct {
 	char c;
 	uint8_t bit;
 } flag_letters[] = {{'S', TH_SYN}, {'F', TH_FIN}, {'R', TH_RST}, {'P', TH_PUSH},
-		    {'U', TH_URG}, {'E', 0x40},   {'W', 0x80}};
+		    {'U', TH_URG}, {'E', 0x40},	  {'W', 0x80}};
 
 const char *plan_flags_str(uint8_t flags, char *buf, size_t len)
 {
@@ -135,7 +135,8 @@ int plan_flags_parse(const char *s, uint8_t *flags)
 		for (i = 0; i < sizeof(flag_letters) / sizeof(flag_letters[0]); i++)
 			if (*s == flag_letters[i].c)
 				break;
-		if (i == sizeof(flag_letters) / sizeof(flag_letters[0]) || (f & flag_letters[i].bit))
+		if (i == sizeof(flag_letters) / sizeof(flag_letters[0]) ||
+		    (f & flag_letters[i].bit))
 			return -1;
 		f |= flag_letters[i].bit;
 	}
@@ -144,14 +145,10 @@ int plan_flags_parse(const char *s, uint8_t *flags)
 }
 
 static const char *opt_names[] = {
-	[OPT_SO_REUSEADDR] = "SO_REUSEADDR",
-	[OPT_SO_REUSEPORT] = "SO_REUSEPORT",
-	[OPT_SO_LINGER] = "SO_LINGER",
-	[OPT_IPV6_V6ONLY] = "IPV6_V6ONLY",
-	[OPT_IP_FREEBIND] = "IP_FREEBIND",
-	[OPT_IP_BIND_ADDRESS_NO_PORT] = "IP_BIND_ADDRESS_NO_PORT",
-	[OPT_SO_KEEPALIVE] = "SO_KEEPALIVE",
-	[OPT_TCP_NODELAY] = "TCP_NODELAY",
+    [OPT_SO_REUSEADDR] = "SO_REUSEADDR", [OPT_SO_REUSEPORT] = "SO_REUSEPORT",
+    [OPT_SO_LINGER] = "SO_LINGER",	 [OPT_IPV6_V6ONLY] = "IPV6_V6ONLY",
+    [OPT_IP_FREEBIND] = "IP_FREEBIND",	 [OPT_IP_BIND_ADDRESS_NO_PORT] = "IP_BIND_ADDRESS_NO_PORT",
+    [OPT_SO_KEEPALIVE] = "SO_KEEPALIVE", [OPT_TCP_NODELAY] = "TCP_NODELAY",
 };
 
 const char *plan_opt_name(enum plan_opt opt)
@@ -341,8 +338,7 @@ static int proc_lookup(struct ps *ps, const struct tok *t, int create, int forke
 	int h;
 
 	if (slash) {
-		if ((size_t)(slash - t->s) >= sizeof(host) ||
-		    to_long(slash + 1, 1, 999, &n) < 0)
+		if ((size_t)(slash - t->s) >= sizeof(host) || to_long(slash + 1, 1, 999, &n) < 0)
 			return perr(ps, t->col + (int)(slash - t->s) + 1,
 				    "bad process number in '%s': write HOST/N with N from 1", t->s);
 		snprintf(host, sizeof(host), "%.*s", (int)(slash - t->s), t->s);
@@ -353,8 +349,8 @@ static int proc_lookup(struct ps *ps, const struct tok *t, int create, int forke
 	}
 	h = host_index(p, host);
 	if (h < 0)
-		return perr(ps, t->col, "unknown host '%s': declare it with 'host %s ADDRESS'", host,
-			    host);
+		return perr(ps, t->col, "unknown host '%s': declare it with 'host %s ADDRESS'",
+			    host, host);
 	if (n == 1)
 		snprintf(name, sizeof(name), "%s", host);
 	else
@@ -363,7 +359,8 @@ static int proc_lookup(struct ps *ps, const struct tok *t, int create, int forke
 		if (!strcmp(p->procs[i].name, name)) {
 			if (create && forked)
 				return perr(ps, t->col,
-					    "process '%s' already exists: fork makes a new one", name);
+					    "process '%s' already exists: fork makes a new one",
+					    name);
 			return i;
 		}
 	if (!create)
@@ -412,8 +409,8 @@ static int var_use(struct ps *ps, const struct tok *t, int proc)
 	for (int i = 0; i < p->nvars; i++)
 		if (!strcmp(p->vars[i], t->s)) {
 			if (!(ps->held[i] & (1ull << proc)))
-				return perr(ps, t->col, "socket '%s' is not held by process '%s'", t->s,
-					    p->procs[proc].name);
+				return perr(ps, t->col, "socket '%s' is not held by process '%s'",
+					    t->s, p->procs[proc].name);
 			return i;
 		}
 	return perr(ps, t->col, "unknown socket '%s'", t->s);
@@ -471,7 +468,8 @@ static int want_args(struct ps *ps, const char *call, int n, int min, int max, i
 static int arg_int(struct ps *ps, const struct tok *a, long min, long max, long *v)
 {
 	if (to_long(a->s, min, max, v) < 0)
-		return perr(ps, a->col, "expected a number from %ld to %ld, not '%s'", min, max, a->s);
+		return perr(ps, a->col, "expected a number from %ld to %ld, not '%s'", min, max,
+			    a->s);
 	return 0;
 }
 
@@ -546,13 +544,13 @@ static const struct {
 	enum step_kind kind;
 	int min, max;
 } calls[] = {
-	{"socket", STEP_SOCKET, 1, 2},     {"setsockopt", STEP_SETSOCKOPT, 3, 4},
-	{"bind", STEP_BIND, 2, 2},         {"listen", STEP_LISTEN, 1, 2},
-	{"connect", STEP_CONNECT, 2, 2},   {"accept", STEP_ACCEPT, 1, 1},
-	{"shutdown", STEP_SHUTDOWN, 2, 2}, {"close", STEP_CLOSE, 1, 1},
-	{"send", STEP_SEND, 2, 2},         {"recv", STEP_RECV, 2, 2},
-	{"sendto", STEP_SENDTO, 3, 3},     {"fork", STEP_FORK, 1, 1},
-	{"exit", STEP_EXIT, 0, 1},         {"setuid", STEP_SETUID, 1, 1},
+    {"socket", STEP_SOCKET, 1, 2},     {"setsockopt", STEP_SETSOCKOPT, 3, 4},
+    {"bind", STEP_BIND, 2, 2},	       {"listen", STEP_LISTEN, 1, 2},
+    {"connect", STEP_CONNECT, 2, 2},   {"accept", STEP_ACCEPT, 1, 1},
+    {"shutdown", STEP_SHUTDOWN, 2, 2}, {"close", STEP_CLOSE, 1, 1},
+    {"send", STEP_SEND, 2, 2},	       {"recv", STEP_RECV, 2, 2},
+    {"sendto", STEP_SENDTO, 3, 3},     {"fork", STEP_FORK, 1, 1},
+    {"exit", STEP_EXIT, 0, 1},	       {"setuid", STEP_SETUID, 1, 1},
 };
 
 static int parse_result(struct ps *ps, const char *s, int col, struct plan_step *st)
@@ -598,8 +596,8 @@ static int parse_call_args(struct ps *ps, struct plan_step *st, const char *call
 		} else if (!strcmp(a[0].s, "udp") || !strcmp(a[0].s, "udp6")) {
 			st->socktype = SOCK_DGRAM;
 		} else {
-			return perr(ps, a[0].col, "unknown socket kind '%s': tcp, tcp6, udp or udp6",
-				    a[0].s);
+			return perr(ps, a[0].col,
+				    "unknown socket kind '%s': tcp, tcp6, udp or udp6", a[0].s);
 		}
 		st->family = strchr(a[0].s, '6') ? AF_INET6 : AF_INET;
 		if (n == 2) {
@@ -650,8 +648,8 @@ static int parse_call_args(struct ps *ps, struct plan_step *st, const char *call
 		else if (!strcmp(a[1].s, "SHUT_RDWR"))
 			st->how = SHUT_RDWR;
 		else
-			return perr(ps, a[1].col, "expected SHUT_RD, SHUT_WR or SHUT_RDWR, not '%s'",
-				    a[1].s);
+			return perr(ps, a[1].col,
+				    "expected SHUT_RD, SHUT_WR or SHUT_RDWR, not '%s'", a[1].s);
 		return 0;
 	case STEP_SEND:
 		return arg_data(ps, &a[1], st);
@@ -779,8 +777,9 @@ static int parse_step(struct ps *ps, const char *line, int col0, int colon)
 	}
 	if (st->kind == STEP_SOCKET || st->kind == STEP_ACCEPT) {
 		if (!var.s[0] && st->kind == STEP_ACCEPT)
-			return perr(ps, callname.col, "accept needs a name for the new socket: "
-						      "a = accept(s)");
+			return perr(ps, callname.col,
+				    "accept needs a name for the new socket: "
+				    "a = accept(s)");
 		if (!var.s[0])
 			return perr(ps, callname.col, "socket needs a name: s = socket(tcp)");
 		st->result_var = var_declare(ps, &var, pi);
@@ -868,8 +867,8 @@ static int cut_within(struct ps *ps, char *s, int col, long *ms)
 	while (*d == ' ' || *d == '\t')
 		d++;
 	if (parse_dur(d, ms) < 0)
-		return perr(ps, col + (int)(d - s), "bad duration '%s': write 500ms or 2s (at most 600s)",
-			    d);
+		return perr(ps, col + (int)(d - s),
+			    "bad duration '%s': write 500ms or 2s (at most 600s)", d);
 	*w = '\0';
 	return 0;
 }
@@ -916,7 +915,8 @@ static int parse_packets(struct ps *ps, struct plan_step *st, char *rest, int co
 				    "expected flags after '%s': S, S., ., F., R, R., P. or udp",
 				    t[0].s);
 		if (n > 2)
-			return perr(ps, t[2].col, "unexpected '%s': separate packets with ';'", t[2].s);
+			return perr(ps, t[2].col, "unexpected '%s': separate packets with ';'",
+				    t[2].s);
 		if (parse_peer(ps, t[0].s, t[0].col, &pat->dst) < 0)
 			return -1;
 		if (!strcmp(t[1].s, "udp")) {
@@ -925,7 +925,8 @@ static int parse_packets(struct ps *ps, struct plan_step *st, char *rest, int co
 			pat->proto = IPPROTO_TCP;
 			if (plan_flags_parse(t[1].s, &pat->flags) < 0)
 				return perr(ps, t[1].col,
-					    "bad flags '%s': S, S., ., F., R, R., P. or udp", t[1].s);
+					    "bad flags '%s': S, S., ., F., R, R., P. or udp",
+					    t[1].s);
 		}
 		if (!semi)
 			break;
@@ -1001,7 +1002,8 @@ static int parse_check(struct ps *ps, const char *line, int col0)
 
 	snprintf(buf, sizeof(buf), "%s", line + (restcol - col0));
 	rest = buf;
-	return ispk ? parse_packets(ps, st, rest, restcol) : parse_socket_check(ps, st, rest, restcol);
+	return ispk ? parse_packets(ps, st, rest, restcol)
+		    : parse_socket_check(ps, st, rest, restcol);
 }
 
 static int parse_host(struct ps *ps, const char *line, int col0)
@@ -1082,7 +1084,8 @@ static int parse_sysctl(struct ps *ps, const char *line, int col0)
 		if (!end)
 			return perr(ps, kcol + (int)(val - s), "unterminated string");
 		if (end[1] && end[1] != ' ' && end[1] != '\t')
-			return perr(ps, kcol + (int)(end + 1 - s), "unexpected text after the value");
+			return perr(ps, kcol + (int)(end + 1 - s),
+				    "unexpected text after the value");
 		if ((size_t)(end - val - 1) >= sizeof(value))
 			return perr(ps, kcol + (int)(val - s), "value too long");
 		snprintf(value, sizeof(value), "%.*s", (int)(end - val - 1), val + 1);
@@ -1092,7 +1095,8 @@ static int parse_sysctl(struct ps *ps, const char *line, int col0)
 		if (!l)
 			return perr(ps, kcol + (int)(val - s), "expected a value after '='");
 		if (val[l + strspn(val + l, " \t")])
-			return perr(ps, kcol + (int)(val - s + (long)l + (long)strspn(val + l, " \t")),
+			return perr(ps,
+				    kcol + (int)(val - s + (long)l + (long)strspn(val + l, " \t")),
 				    "unexpected text after the value: quote a value with spaces");
 		if (l >= sizeof(value))
 			return perr(ps, kcol + (int)(val - s), "value too long");
@@ -1205,7 +1209,8 @@ static int read_table(struct ps *ps, struct line *lines, int nlines, struct tabl
 		if (!s)
 			continue;
 		istable = !strncmp(s, "table", 5) && (s[5] == ' ' || s[5] == '\t' || !s[5]);
-		if (!istable && !(!strncmp(s, "variant", 7) && (s[7] == ' ' || s[7] == '\t' || !s[7])))
+		if (!istable &&
+		    !(!strncmp(s, "variant", 7) && (s[7] == ' ' || s[7] == '\t' || !s[7])))
 			continue;
 		ps->line = i + 1;
 		if (istable && tb->line)
@@ -1261,8 +1266,9 @@ static int read_table(struct ps *ps, struct line *lines, int nlines, struct tabl
 			tb->line = i + 1;
 		} else {
 			if (n != tb->ncols)
-				return perr(ps, lines[i].col, "variant has %d cells, the table %d columns",
-					    n, tb->ncols);
+				return perr(ps, lines[i].col,
+					    "variant has %d cells, the table %d columns", n,
+					    tb->ncols);
 			tb->nrows++;
 		}
 	}
@@ -1292,8 +1298,8 @@ static int substitute(struct ps *ps, const char *s, int col0, const struct table
 				if (!strcmp(tb->cols[k], name))
 					break;
 			if (!tb->line)
-				return perr(ps, col0 + (int)i, "'${%s}' but no table defines columns",
-					    name);
+				return perr(ps, col0 + (int)i,
+					    "'${%s}' but no table defines columns", name);
 			if (k == tb->ncols)
 				return perr(ps, col0 + (int)i, "unknown column '${%s}'", name);
 			const char *cell = tb->cells[row][k];

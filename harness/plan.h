@@ -41,11 +41,11 @@
 
 #include "common.h"
 
-#define PLAN_NAME_MAX 32   /* host, process, variable, column names */
-#define PLAN_TEXT_MAX 200  /* a step's source text, as shown in reports */
-#define PLAN_DATA_MAX 256  /* bytes of a send() payload */
-#define PLAN_PKTS_MAX 32   /* packets in one "expect packets" */
-#define PLAN_ADDRS_MAX 4   /* addresses of one host */
+#define PLAN_NAME_MAX 32  /* host, process, variable, column names */
+#define PLAN_TEXT_MAX 200 /* a step's source text, as shown in reports */
+#define PLAN_DATA_MAX 256 /* bytes of a send() payload */
+#define PLAN_PKTS_MAX 32  /* packets in one "expect packets" */
+#define PLAN_ADDRS_MAX 4  /* addresses of one host */
 
 /* Where a plan element came from: every error and failure names it. */
 struct srcpos {
@@ -54,7 +54,7 @@ struct srcpos {
 };
 
 struct plan_sysctl {
-	char key[96];   /* "net.ipv4.tcp_rfc1337" (dots, not slashes) */
+	char key[96];	/* "net.ipv4.tcp_rfc1337" (dots, not slashes) */
 	char value[64]; /* "1", "32768 32769" */
 	struct srcpos pos;
 };
@@ -71,8 +71,8 @@ struct plan_host {
 /* A process is named "host" (process 1 of that host) or "host/N". */
 struct plan_proc {
 	char name[PLAN_NAME_MAX + 8]; /* "server", "server/2" */
-	int host;                     /* index into plan.hosts */
-	int forked;                   /* 1 if born by a fork step, not at start */
+	int host;		      /* index into plan.hosts */
+	int forked;		      /* 1 if born by a fork step, not at start */
 };
 
 enum step_kind {
@@ -88,7 +88,7 @@ enum step_kind {
 	STEP_SEND,
 	STEP_RECV,
 	STEP_SENDTO,
-	STEP_FORK,   /* proc: the new process; parent: the process it copies */
+	STEP_FORK, /* proc: the new process; parent: the process it copies */
 	STEP_EXIT,
 	STEP_SETUID,
 	/* checks, executed by the driver */
@@ -102,7 +102,7 @@ enum step_kind {
 enum plan_opt {
 	OPT_SO_REUSEADDR,
 	OPT_SO_REUSEPORT,
-	OPT_SO_LINGER,    /* two values: onoff, seconds */
+	OPT_SO_LINGER, /* two values: onoff, seconds */
 	OPT_IPV6_V6ONLY,
 	OPT_IP_FREEBIND,
 	OPT_IP_BIND_ADDRESS_NO_PORT,
@@ -122,17 +122,17 @@ struct expect_result {
 /* One end of a packet: a host name, an address, a port, or address:port.
  * ">" in "server>client" separates two peers. */
 struct pkt_peer {
-	int host;        /* index into plan.hosts, or -1 */
+	int host;	  /* index into plan.hosts, or -1 */
 	struct addr addr; /* family 0 when not given */
-	int port;        /* -1 when not given */
+	int port;	  /* -1 when not given */
 };
 
 /* One packet of "expect packets": peers and TCP flags in tcpdump style:
  * "S", "S.", ".", "F.", "R", "R.", "P." (or "udp" for a datagram). */
 struct pkt_pattern {
 	struct pkt_peer src, dst;
-	int proto;      /* IPPROTO_TCP or IPPROTO_UDP */
-	uint8_t flags;  /* TH_SYN|TH_ACK... as on the wire (netinet/tcp.h values) */
+	int proto;     /* IPPROTO_TCP or IPPROTO_UDP */
+	uint8_t flags; /* TH_SYN|TH_ACK... as on the wire (netinet/tcp.h values) */
 	struct srcpos pos;
 };
 
@@ -144,18 +144,18 @@ struct plan_step {
 	struct srcpos pos;
 	char text[PLAN_TEXT_MAX]; /* the statement as written, for reports */
 
-	int proc;       /* syscall steps: index into plan.procs; -1 for checks */
+	int proc;	/* syscall steps: index into plan.procs; -1 for checks */
 	int result_var; /* socket, accept: variable receiving the fd; -1 none */
-	int sock_var;   /* the socket argument: index into plan.vars; -1 none */
+	int sock_var;	/* the socket argument: index into plan.vars; -1 none */
 
 	/* STEP_SOCKET */
-	int family;     /* AF_INET, AF_INET6 */
-	int socktype;   /* SOCK_STREAM, SOCK_DGRAM */
+	int family;   /* AF_INET, AF_INET6 */
+	int socktype; /* SOCK_STREAM, SOCK_DGRAM */
 	int cloexec;
 	/* STEP_SETSOCKOPT */
 	enum plan_opt opt;
-	int optval;     /* the value; SO_LINGER: onoff */
-	int optval2;    /* SO_LINGER: seconds */
+	int optval;  /* the value; SO_LINGER: onoff */
+	int optval2; /* SO_LINGER: seconds */
 	/* STEP_BIND, STEP_CONNECT, STEP_SENDTO */
 	struct endpoint ep;
 	/* STEP_LISTEN */
@@ -177,11 +177,11 @@ struct plan_step {
 	/* STEP_EXPECT_SOCKET, STEP_WAIT_SOCKET: a TCP socket of host whose local
 	 * endpoint is ep (and, if remote_set, whose remote is remote) is in state */
 	int host;
-	int ep_any_port;     /* "10.0.0.2:*": any local port */
+	int ep_any_port; /* "10.0.0.2:*": any local port */
 	struct endpoint remote;
-	int remote_set;      /* "LOCAL > REMOTE STATE" names the peer too */
+	int remote_set; /* "LOCAL > REMOTE STATE" names the peer too */
 	int remote_any_port;
-	int state;      /* TCP_LISTEN, TCP_TIME_WAIT..., or PLAN_STATE_NONE */
+	int state;	/* TCP_LISTEN, TCP_TIME_WAIT..., or PLAN_STATE_NONE */
 	long within_ms; /* the bound on the wait; default PLAN_WAIT_DEFAULT_MS */
 
 	struct expect_result expect;
@@ -191,9 +191,9 @@ struct plan_step {
 
 /* One scenario, one variant.  A file with a table yields one plan a row. */
 struct plan {
-	char file[256];     /* as given on the command line */
-	char name[128];     /* from "scenario" or the file name */
-	char variant[128];  /* "reuse_old=0 reuse_new=1 ..." or "" */
+	char file[256];	   /* as given on the command line */
+	char name[128];	   /* from "scenario" or the file name */
+	char variant[128]; /* "reuse_old=0 reuse_new=1 ..." or "" */
 	struct plan_host *hosts;
 	int nhosts;
 	struct plan_proc *procs;

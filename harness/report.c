@@ -6,8 +6,8 @@
 #include <netinet/tcp.h>
 #include <string.h>
 
-#define COL_W 40   /* a host's column in the ladder */
-#define MID_W 24   /* the arrows between two hosts */
+#define COL_W 40 /* a host's column in the ladder */
+#define MID_W 24 /* the arrows between two hosts */
 
 static const char *c_on(const struct report_opts *o, const char *code)
 {
@@ -50,8 +50,8 @@ static void call_line(const struct plan *plan, const struct event *e, char *buf,
 	result_str(e->call.ret, e->call.err, res, sizeof(res));
 	if (st->kind == STEP_SOCKET || st->kind == STEP_ACCEPT || st->kind == STEP_FORK ||
 	    st->kind == STEP_EXIT)
-		snprintf(buf, len, "%s%s%s", text,
-			 e->call.ret == -1 ? " = " : "", e->call.ret == -1 ? res : "");
+		snprintf(buf, len, "%s%s%s", text, e->call.ret == -1 ? " = " : "",
+			 e->call.ret == -1 ? res : "");
 	else
 		snprintf(buf, len, "%s = %s", text, res);
 	if (st->kind == STEP_CONNECT && e->call.has_local)
@@ -84,7 +84,8 @@ static void holder_line(const struct plan *plan, const struct ev_holder *h, char
 					 : tcp_state_name(s->state),
 		 l, s->remote.port ? " > " : "", s->remote.port ? r : "");
 	if (s->timer == TIMER_TIMEWAIT)
-		snprintf(buf + strlen(buf), len - strlen(buf), ", %.1f s left", s->expires_ms / 1000.0);
+		snprintf(buf + strlen(buf), len - strlen(buf), ", %.1f s left",
+			 s->expires_ms / 1000.0);
 	snprintf(buf + strlen(buf), len - strlen(buf), " (%s)", who);
 }
 
@@ -149,8 +150,8 @@ static void packet_line(FILE *out, const struct plan *plan, const struct event *
 		arrow[MID_W - 1] = '>';
 	else
 		arrow[0] = '<';
-	snprintf(l, sizeof(l), ":%u", from0 ? p->src.port : p->dst.port);
-	snprintf(r, sizeof(r), ":%u", from0 ? p->dst.port : p->src.port);
+	snprintf(l, sizeof(l), ":%d", from0 ? p->src.port : p->dst.port);
+	snprintf(r, sizeof(r), ":%d", from0 ? p->dst.port : p->src.port);
 	fprintf(out, "%s  %*s %s %s\n", t, COL_W - 1, l, arrow, r);
 }
 
@@ -188,9 +189,11 @@ void report_text(FILE *out, const struct plan *plan, const struct run_result *re
 		char h0[COL_W + 1], h1[64];
 
 		snprintf(h0, sizeof(h0), "%s %s", plan->hosts[0].name,
-			 plan->hosts[0].naddrs ? addr_str(&plan->hosts[0].addrs[0], a, sizeof(a)) : "");
+			 plan->hosts[0].naddrs ? addr_str(&plan->hosts[0].addrs[0], a, sizeof(a))
+					       : "");
 		snprintf(h1, sizeof(h1), "%s %s", plan->hosts[1].name,
-			 plan->hosts[1].naddrs ? addr_str(&plan->hosts[1].addrs[0], a, sizeof(a)) : "");
+			 plan->hosts[1].naddrs ? addr_str(&plan->hosts[1].addrs[0], a, sizeof(a))
+					       : "");
 		fprintf(out, "%s%10s  %-*s%*s%s%s\n", DIM(o), "time", COL_W, h0, MID_W, "", h1,
 			OFF(o));
 	}
@@ -202,26 +205,28 @@ void report_text(FILE *out, const struct plan *plan, const struct run_result *re
 		snprintf(t, sizeof(t), "%7.3f ms", ms(e->t - t0));
 		switch (e->kind) {
 		case EV_CALL: {
-			char who[64] = "";
+			char who[64] = "", text[400];
 			const struct plan_proc *p = &plan->procs[e->proc];
 
 			/* several processes on one host: say which one */
 			if (strchr(p->name, '/'))
 				snprintf(who, sizeof(who), "[%s] ", p->name);
-			call_line(plan, e, line + strlen(who), sizeof(line) - strlen(who));
-			memcpy(line, who, strlen(who));
+			call_line(plan, e, text, sizeof(text));
+			snprintf(line, sizeof(line), "%s%s", who, text);
 			ladder_line(out, plan->nhosts, e->host, t, line);
 			for (int k = 0; k < e->nholders; k++) {
 				char hl[300];
 
 				holder_line(plan, &e->holders[k], hl, sizeof(hl));
-				snprintf(line, sizeof(line), "  %sin the way:%s %s", DIM(o), OFF(o), hl);
+				snprintf(line, sizeof(line), "  %sin the way:%s %s", DIM(o), OFF(o),
+					 hl);
 				ladder_line(out, plan->nhosts, e->host, "          ", line);
 			}
 			if (e->call.ret == -1 && e->call.err == EADDRINUSE && e->nholders == 0)
-				ladder_line(out, plan->nhosts, e->host, "          ",
-					    "  in the way: no socket left on this port by the time we "
-					    "looked");
+				ladder_line(
+				    out, plan->nhosts, e->host, "          ",
+				    "  in the way: no socket left on this port by the time we "
+				    "looked");
 			break;
 		}
 		case EV_PACKET:
@@ -265,7 +270,8 @@ void report_text(FILE *out, const struct plan *plan, const struct run_result *re
 				}
 		}
 		if (res->steps_run < plan->nsteps)
-			fprintf(out, "     %d later step%s not run\n", plan->nsteps - res->steps_run,
+			fprintf(out, "     %d later step%s not run\n",
+				plan->nsteps - res->steps_run,
 				plan->nsteps - res->steps_run > 1 ? "s" : "");
 	}
 	if (res->verdict == VERDICT_ERROR)
@@ -359,7 +365,8 @@ void report_json(FILE *out, const struct plan *plan, const struct run_result *re
 		js(out, res->error);
 	}
 	if (res->failed_step >= 0) {
-		fprintf(out, ",\"failed\":{\"line\":%d,\"text\":", plan->steps[res->failed_step].pos.line);
+		fprintf(out, ",\"failed\":{\"line\":%d,\"text\":",
+			plan->steps[res->failed_step].pos.line);
 		js(out, plan->steps[res->failed_step].text);
 		fputc('}', out);
 	}

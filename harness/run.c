@@ -27,10 +27,10 @@ struct runner {
 	struct run_result *res;
 	struct world world;
 	int have_world;
-	struct sockdiag **sd;  /* one per host */
-	struct actor *actors;  /* one per plan process */
-	size_t pkt_cursor;     /* packets matched by earlier "expect packets" */
-	int reaper_pipe;       /* held open while the run lives */
+	struct sockdiag **sd; /* one per host */
+	struct actor *actors; /* one per plan process */
+	size_t pkt_cursor;    /* packets matched by earlier "expect packets" */
+	int reaper_pipe;      /* held open while the run lives */
 	char err[ERRLEN];
 };
 
@@ -69,7 +69,7 @@ static void wait_pkt(struct runner *r, int ms)
 }
 
 static int check(struct runner *r, int step, int ok, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 static int check(struct runner *r, int step, int ok, const char *fmt, ...)
 {
 	struct event ev;
@@ -124,8 +124,8 @@ static int find_holders(struct runner *r, int host, uint16_t port, uint64_t self
 				continue;
 			h[nh].sock = s[i];
 			h[nh].proc = -1;
-			if (s[i].inode &&
-			    sockdiag_owner(s[i].inode, &h[nh].pid, h[nh].comm, sizeof(h[nh].comm)) == 0)
+			if (s[i].inode && sockdiag_owner(s[i].inode, &h[nh].pid, h[nh].comm,
+							 sizeof(h[nh].comm)) == 0)
 				for (int a = 0; a < r->plan->nprocs; a++)
 					if (r->actors[a].pid == h[nh].pid)
 						h[nh].proc = a;
@@ -185,7 +185,8 @@ static int step_call(struct runner *r, int i)
 	/* An EADDRINUSE is explained by who holds the port, expected or not. */
 	if (rep.ret == -1 && rep.err == EADDRINUSE &&
 	    (st->kind == STEP_BIND || st->kind == STEP_LISTEN || st->kind == STEP_CONNECT)) {
-		uint16_t port = st->kind == STEP_LISTEN && rep.has_local ? rep.local.port : st->ep.port;
+		uint16_t port =
+		    st->kind == STEP_LISTEN && rep.has_local ? rep.local.port : st->ep.port;
 
 		find_holders(r, ev.host, port, rep.inode, &ev.holders, &ev.nholders);
 	}
@@ -203,9 +204,9 @@ static int step_call(struct runner *r, int i)
 		snprintf(want, sizeof(want), "success");
 	}
 	if (!ok)
-		return check(r, i, 0, "expected %s%s, got %s%s%s", st->expect.has_expect ? "= " : "",
-			     want, got, rep.ret == -1 ? " — " : "",
-			     rep.ret == -1 ? strerror(rep.err) : "");
+		return check(r, i, 0, "expected %s%s, got %s%s%s",
+			     st->expect.has_expect ? "= " : "", want, got,
+			     rep.ret == -1 ? " — " : "", rep.ret == -1 ? strerror(rep.err) : "");
 	return 0;
 }
 
@@ -225,9 +226,11 @@ static int step_packets(struct runner *r, int i)
 	for (;;) {
 		if (drain(r) < 0)
 			return -1;
-		if (timeline_match_packets(r->plan, &r->res->tl, st, r->pkt_cursor, &end, &matched)) {
+		if (timeline_match_packets(r->plan, &r->res->tl, st, r->pkt_cursor, &end,
+					   &matched)) {
 			r->pkt_cursor = end;
-			return check(r, i, 1, "%d packet%s seen", st->npkts, st->npkts > 1 ? "s" : "");
+			return check(r, i, 1, "%d packet%s seen", st->npkts,
+				     st->npkts > 1 ? "s" : "");
 		}
 		uint64_t now = now_ns();
 
@@ -254,8 +257,8 @@ static void sock_str(const struct sockinfo *s, char *buf, size_t len)
 
 	endpoint_str(&s->local, l, sizeof(l));
 	endpoint_str(&s->remote, rem, sizeof(rem));
-	if (s->timer == TIMER_TIMEWAIT || s->timer == TIMER_RETRANS || s->timer == TIMER_KEEPALIVE ||
-	    s->timer == TIMER_PROBE)
+	if (s->timer == TIMER_TIMEWAIT || s->timer == TIMER_RETRANS ||
+	    s->timer == TIMER_KEEPALIVE || s->timer == TIMER_PROBE)
 		snprintf(buf, len, "%s %s > %s, %.1f s left on its timer", tcp_state_name(s->state),
 			 l, rem, s->expires_ms / 1000.0);
 	else
@@ -378,7 +381,7 @@ struct cap_job {
 	const struct world *world;
 	int host;
 	const char *ifname;
-	int iface;     /* on the timeline: its index; else -1 */
+	int iface; /* on the timeline: its index; else -1 */
 	const char *path;
 	struct capture *cap;
 	int rc;
@@ -422,8 +425,9 @@ static int open_captures(struct runner *r)
 
 			if (dot)
 				*dot = '\0';
-			snprintf(res->pcaps[res->npcaps], sizeof(res->pcaps[0]), "%s/%s%s%s-%s-%s.pcap",
-				 r->opts->pcap_dir, stem, r->plan->variant[0] ? "-" : "",
+			snprintf(res->pcaps[res->npcaps], sizeof(res->pcaps[0]),
+				 "%s/%s%s%s-%s-%s.pcap", r->opts->pcap_dir, stem,
+				 r->plan->variant[0] ? "-" : "",
 				 r->plan->variant[0] ? r->plan->variant : "",
 				 r->plan->hosts[f->host].name, f->name);
 			for (char *c = res->pcaps[res->npcaps] + strlen(r->opts->pcap_dir); *c; c++)
@@ -465,7 +469,8 @@ static void sysctl_notes(struct runner *r)
 		res->sysctls[res->nsysctls++] = world_default_sysctls[k];
 	}
 	for (int h = 0; h < r->plan->nhosts; h++)
-		for (int k = 0; k < r->plan->hosts[h].nsysctls && res->nsysctls < RUN_NOTES_MAX; k++) {
+		for (int k = 0; k < r->plan->hosts[h].nsysctls && res->nsysctls < RUN_NOTES_MAX;
+		     k++) {
 			res->sysctl_host[res->nsysctls] = h;
 			res->sysctls[res->nsysctls++] = r->plan->hosts[h].sysctls[k];
 		}

@@ -28,20 +28,20 @@ enum verdict {
 
 struct run_result {
 	enum verdict verdict;
-	int failed_step;       /* index into plan.steps, -1 */
-	int steps_run;         /* steps executed (the failing one included) */
-	char error[ERRLEN];    /* VERDICT_ERROR: what stopped the run */
-	char kernel[128];      /* uname -r: results may depend on it */
-	int rootless;          /* ran inside a user namespace */
+	int failed_step;    /* index into plan.steps, -1 */
+	int steps_run;	    /* steps executed (the failing one included) */
+	char error[ERRLEN]; /* VERDICT_ERROR: what stopped the run */
+	char kernel[128];   /* uname -r: results may depend on it */
+	int rootless;	    /* ran inside a user namespace */
 	struct timeline tl;
-	uint64_t t0;           /* CLOCK_REALTIME at the start */
-	uint64_t world_ns;     /* world ready (hosts, links up), from t0 */
-	uint64_t capture_ns;   /* captures ready, from t0 */
-	uint64_t verdict_ns;   /* verdict known, from t0 */
+	uint64_t t0;				   /* CLOCK_REALTIME at the start */
+	uint64_t world_ns;			   /* world ready (hosts, links up), from t0 */
+	uint64_t capture_ns;			   /* captures ready, from t0 */
+	uint64_t verdict_ns;			   /* verdict known, from t0 */
 	struct plan_sysctl sysctls[RUN_NOTES_MAX]; /* set inside the namespaces */
-	int sysctl_host[RUN_NOTES_MAX];            /* -1: every host (a default) */
+	int sysctl_host[RUN_NOTES_MAX];		   /* -1: every host (a default) */
 	int nsysctls;
-	char pcaps[WORLD_IFACES_MAX][1024];        /* files written */
+	char pcaps[WORLD_IFACES_MAX][1024]; /* files written */
 	int npcaps;
 	unsigned frames, bad_frames, drops;
 	/* kept open past the verdict so their slow close stays off its path */

@@ -54,12 +54,17 @@ void sockdiag_free(struct sockdiag *sd)
 const char *tcp_state_name(int state)
 {
 	static const char *names[] = {
-		[TCP_ESTABLISHED] = "ESTABLISHED", [TCP_SYN_SENT] = "SYN_SENT",
-		[TCP_SYN_RECV] = "SYN_RECV",       [TCP_FIN_WAIT1] = "FIN_WAIT1",
-		[TCP_FIN_WAIT2] = "FIN_WAIT2",     [TCP_TIME_WAIT] = "TIME_WAIT",
-		[TCP_CLOSE] = "CLOSE",             [TCP_CLOSE_WAIT] = "CLOSE_WAIT",
-		[TCP_LAST_ACK] = "LAST_ACK",       [TCP_LISTEN] = "LISTEN",
-		[TCP_CLOSING] = "CLOSING",
+	    [TCP_ESTABLISHED] = "ESTABLISHED",
+	    [TCP_SYN_SENT] = "SYN_SENT",
+	    [TCP_SYN_RECV] = "SYN_RECV",
+	    [TCP_FIN_WAIT1] = "FIN_WAIT1",
+	    [TCP_FIN_WAIT2] = "FIN_WAIT2",
+	    [TCP_TIME_WAIT] = "TIME_WAIT",
+	    [TCP_CLOSE] = "CLOSE",
+	    [TCP_CLOSE_WAIT] = "CLOSE_WAIT",
+	    [TCP_LAST_ACK] = "LAST_ACK",
+	    [TCP_LISTEN] = "LISTEN",
+	    [TCP_CLOSING] = "CLOSING",
 	};
 
 	if (state > 0 && state < (int)(sizeof(names) / sizeof(names[0])) && names[state])
@@ -126,9 +131,10 @@ static int parse_one(const struct nlmsghdr *nlh, void *data)
 	s->cookie[0] = m->id.idiag_cookie[0];
 	s->cookie[1] = m->id.idiag_cookie[1];
 	s->v6only = -1;
-	mnl_attr_for_each(a, nlh, sizeof(*m)) {
+	mnl_attr_for_each(a, nlh, sizeof(*m))
+	{
 		if (!mnl_attr_ok(a, (int)((const char *)mnl_nlmsg_get_payload_tail(nlh) -
-					 (const char *)a))) {
+					  (const char *)a))) {
 			errf(c->err, "inet_diag attribute runs past its message");
 			return MNL_CB_ERROR;
 		}
@@ -151,7 +157,8 @@ static int parse_buf(struct parse_ctx *c, const void *buf, size_t len, unsigned 
 	/* mnl_cb_run stops quietly at a truncated header: check it here */
 	for (size_t left = len; left > 0;) {
 		if (left < sizeof(*nlh) || nlh->nlmsg_len < sizeof(*nlh) || nlh->nlmsg_len > left)
-			return errf(c->err, "truncated netlink message: %zu bytes left, header says %u",
+			return errf(c->err,
+				    "truncated netlink message: %zu bytes left, header says %u",
 				    left, left >= sizeof(*nlh) ? nlh->nlmsg_len : 0);
 		if (nlh->nlmsg_type == NLMSG_ERROR) {
 			const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);

@@ -18,17 +18,17 @@ enum sock_timer {
 };
 
 struct sockinfo {
-	int family;             /* AF_INET, AF_INET6 */
-	int proto;              /* IPPROTO_TCP, IPPROTO_UDP */
-	int state;              /* TCP_* numbering (UDP: TCP_CLOSE or TCP_ESTABLISHED) */
+	int family; /* AF_INET, AF_INET6 */
+	int proto;  /* IPPROTO_TCP, IPPROTO_UDP */
+	int state;  /* TCP_* numbering (UDP: TCP_CLOSE or TCP_ESTABLISHED) */
 	struct endpoint local, remote;
-	int timer;              /* enum sock_timer */
-	unsigned expires_ms;    /* time left on the timer */
+	int timer;	     /* enum sock_timer */
+	unsigned expires_ms; /* time left on the timer */
 	unsigned retrans;
 	unsigned uid;
-	uint64_t inode;         /* 0 for TIME_WAIT (no struct socket, no owner) */
-	uint32_t cookie[2];     /* idiag_cookie: names the socket for SOCK_DESTROY */
-	int v6only;             /* INET_DIAG_SKV6ONLY, -1 if not reported */
+	uint64_t inode;	    /* 0 for TIME_WAIT (no struct socket, no owner) */
+	uint32_t cookie[2]; /* idiag_cookie: names the socket for SOCK_DESTROY */
+	int v6only;	    /* INET_DIAG_SKV6ONLY, -1 if not reported */
 };
 
 struct sockdiag;

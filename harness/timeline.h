@@ -32,24 +32,24 @@ struct ev_call {
  * EADDRINUSE, and who owns it. */
 struct ev_holder {
 	struct sockinfo sock;
-	int proc;       /* index into plan.procs, -1 if none of the scenario's */
-	int pid;        /* owner pid, 0 when none (TIME_WAIT has no owner) */
+	int proc; /* index into plan.procs, -1 if none of the scenario's */
+	int pid;  /* owner pid, 0 when none (TIME_WAIT has no owner) */
 	char comm[20];
 };
 
 struct event {
 	enum ev_kind kind;
-	uint64_t t;     /* when it happened (a call: when it started) */
-	int proc;       /* EV_CALL: the process; else -1 */
-	int host;       /* the host it belongs to; -1 for harness-wide notes */
+	uint64_t t; /* when it happened (a call: when it started) */
+	int proc;   /* EV_CALL: the process; else -1 */
+	int host;   /* the host it belongs to; -1 for harness-wide notes */
 	struct ev_call call;
 	struct pkt pkt;
-	int ok;         /* EV_CHECK */
-	int step;       /* EV_CHECK: the step; EV_NOTE: -1 */
-	char msg[EV_MSG_MAX]; /* EV_CHECK: the failure; EV_NOTE: the text */
+	int ok;			   /* EV_CHECK */
+	int step;		   /* EV_CHECK: the step; EV_NOTE: -1 */
+	char msg[EV_MSG_MAX];	   /* EV_CHECK: the failure; EV_NOTE: the text */
 	struct ev_holder *holders; /* EV_CALL that failed with EADDRINUSE */
 	int nholders;
-	size_t seq;     /* order of arrival, set by timeline_add */
+	size_t seq; /* order of arrival, set by timeline_add */
 };
 
 struct timeline {

@@ -24,16 +24,16 @@
 
 /* Set in every namespace before the scenario's own sysctl lines. */
 const struct plan_sysctl world_default_sysctls[] = {
-	/* A stray RST would end a TIME_WAIT early ("TIME_WAIT assassination",
-	 * RFC 1337): seen here in about 1 run in 5,000 without this. */
-	{"net.ipv4.tcp_rfc1337", "1", {0, 0}},
-	/* IPv6 addresses are added with IFA_F_NODAD; this keeps link-local
-	 * ones from waiting on DAD and sending solicitations onto the wire. */
-	{"net.ipv6.conf.default.accept_dad", "0", {0, 0}},
-	{"net.ipv6.conf.default.router_solicitations", "0", {0, 0}},
+    /* A stray RST would end a TIME_WAIT early ("TIME_WAIT assassination",
+     * RFC 1337): seen here in about 1 run in 5,000 without this. */
+    {"net.ipv4.tcp_rfc1337", "1", {0, 0}},
+    /* IPv6 addresses are added with IFA_F_NODAD; this keeps link-local
+     * ones from waiting on DAD and sending solicitations onto the wire. */
+    {"net.ipv6.conf.default.accept_dad", "0", {0, 0}},
+    {"net.ipv6.conf.default.router_solicitations", "0", {0, 0}},
 };
 const int world_ndefault_sysctls =
-	(int)(sizeof(world_default_sysctls) / sizeof(world_default_sysctls[0]));
+    (int)(sizeof(world_default_sysctls) / sizeof(world_default_sysctls[0]));
 
 static int write_file(const char *path, const char *text)
 {
@@ -68,21 +68,24 @@ static void userns_advice(int e, char *err)
 	int v;
 
 	if (read_int("/proc/sys/kernel/unprivileged_userns_clone", &v) == 0 && v == 0) {
-		errf(err, "cannot create a user namespace: %s; as root run "
-			  "'sysctl kernel.unprivileged_userns_clone=1', or run bindlab as root",
+		errf(err,
+		     "cannot create a user namespace: %s; as root run "
+		     "'sysctl kernel.unprivileged_userns_clone=1', or run bindlab as root",
 		     strerror(e));
 		return;
 	}
 	if (read_int("/proc/sys/user/max_user_namespaces", &v) == 0 && v == 0) {
-		errf(err, "cannot create a user namespace: %s; as root run "
-			  "'sysctl user.max_user_namespaces=15000', or run bindlab as root",
+		errf(err,
+		     "cannot create a user namespace: %s; as root run "
+		     "'sysctl user.max_user_namespaces=15000', or run bindlab as root",
 		     strerror(e));
 		return;
 	}
 	if (read_int("/proc/sys/kernel/apparmor_restrict_unprivileged_userns", &v) == 0 && v == 1) {
-		errf(err, "cannot create a user namespace: %s; AppArmor restricts them: as root "
-			  "run 'sysctl kernel.apparmor_restrict_unprivileged_userns=0', or run "
-			  "bindlab as root",
+		errf(err,
+		     "cannot create a user namespace: %s; AppArmor restricts them: as root "
+		     "run 'sysctl kernel.apparmor_restrict_unprivileged_userns=0', or run "
+		     "bindlab as root",
 		     strerror(e));
 		return;
 	}
@@ -196,8 +199,8 @@ static int addr_add(struct rtnl *r, int ifindex, const struct addr *a, int host_
 	 * reaches every other directly, with no routes to add.  On lo only the
 	 * address itself: a /24 on lo would make the whole /24 local, and
 	 * binding 10.0.0.99 would succeed instead of failing EADDRNOTAVAIL. */
-	ifa->ifa_prefixlen = host_only ? (a->family == AF_INET ? 32 : 128)
-				       : (a->family == AF_INET ? 24 : 64);
+	ifa->ifa_prefixlen =
+	    host_only ? (a->family == AF_INET ? 32 : 128) : (a->family == AF_INET ? 24 : 64);
 	ifa->ifa_index = (unsigned)ifindex;
 	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
 	if (a->family == AF_INET) {
@@ -278,7 +281,6 @@ static int veth_add(struct rtnl *r, const char *name, const char *peer, int peer
 	return rtnl_talk(r, nlh);
 }
 
-
 /* IFF_UP and IFF_RUNNING (carrier) on ifindex: 1 yes, 0 not yet, -1 error. */
 static int link_running(int ifindex)
 {
@@ -343,7 +345,8 @@ int world_enter(const struct world *w, int host, char *err)
 	if (host < 0 || host >= w->nhosts)
 		return errf(err, "no host %d in this world", host);
 	if (setns(w->netns_fd[host], CLONE_NEWNET) < 0)
-		return errf(err, "cannot enter the namespace of host %d: %s", host, strerror(errno));
+		return errf(err, "cannot enter the namespace of host %d: %s", host,
+			    strerror(errno));
 	return 0;
 }
 
@@ -533,7 +536,7 @@ static int probe_mode(int rootless, char *err)
 		else if ((fd = open("/proc/self/ns/net", O_RDONLY)) < 0 ||
 			 veth_add(&r, "veth0", "veth1", fd) < 0)
 			errf(e, "cannot create a veth pair: %s", strerror(errno));
-		else if ((fd = socket(AF_PACKET, SOCK_RAW, 0)) < 0)
+		else if (socket(AF_PACKET, SOCK_RAW, 0) < 0)
 			errf(e, "cannot open a packet socket (capture): %s", strerror(errno));
 		else if (set_sysctl(&world_default_sysctls[0], "probe", e) < 0)
 			;
@@ -561,19 +564,21 @@ int world_probe(char *report, size_t len)
 
 	if (geteuid() == 0) {
 		root_ok = probe_mode(0, e);
-		off += (size_t)snprintf(report + off, len - off, "root: %s%s\n",
-					root_ok == 0 ? "works" : "refused: ", root_ok == 0 ? "" : e);
+		off +=
+		    (size_t)snprintf(report + off, len - off, "root: %s%s\n",
+				     root_ok == 0 ? "works" : "refused: ", root_ok == 0 ? "" : e);
 	} else {
 		off += (size_t)snprintf(report + off, len - off,
 					"root: not tried (bindlab is not running as root)\n");
 	}
 	user_ok = probe_mode(1, e);
 	if (off < len)
-		off += (size_t)snprintf(report + off, len - off, "rootless (user namespace): %s%s\n",
-					user_ok == 0 ? "works" : "refused: ",
-					user_ok == 0 ? "" : e);
+		off +=
+		    (size_t)snprintf(report + off, len - off, "rootless (user namespace): %s%s\n",
+				     user_ok == 0 ? "works" : "refused: ", user_ok == 0 ? "" : e);
 	if (off < len)
 		snprintf(report + off, len - off, "kernel: %s\n",
-			 user_ok == 0 || root_ok == 0 ? "bindlab can run here" : "bindlab cannot run here");
+			 user_ok == 0 || root_ok == 0 ? "bindlab can run here"
+						      : "bindlab cannot run here");
 	return root_ok == 0 || user_ok == 0 ? 0 : -1;
 }

@@ -33,10 +33,10 @@ extern const int world_ndefault_sysctls;
 
 struct world {
 	int nhosts;
-	int *netns_fd;        /* one per host: open("/proc/self/ns/net") */
+	int *netns_fd; /* one per host: open("/proc/self/ns/net") */
 	struct world_iface ifaces[WORLD_IFACES_MAX];
 	int nifaces;
-	uint64_t setup_ns;    /* time world_init took */
+	uint64_t setup_ns; /* time world_init took */
 };
 
 /* If not root, enter a new user namespace mapping our uid to 0, so that the

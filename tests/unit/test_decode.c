@@ -74,7 +74,8 @@ static void check_conversation(const char *file, const char *s, const char *c)
 		CU_ASSERT_EQUAL(f.rc[i], 1);
 		CU_ASSERT_EQUAL(f.p[i].proto, IPPROTO_TCP);
 		CU_ASSERT_STRING_EQUAL(flags(&f.p[i]), want[i]);
-		CU_ASSERT_EQUAL(f.p[i].ts_ns, 1700000000ull * 1000000000ull + 1001ull * (unsigned)i);
+		CU_ASSERT_EQUAL(f.p[i].ts_ns,
+				1700000000ull * 1000000000ull + 1001ull * (unsigned)i);
 	}
 	CU_ASSERT_STRING_EQUAL(ep(&f.p[0].src), cl);
 	CU_ASSERT_STRING_EQUAL(ep(&f.p[0].dst), sv);
@@ -153,12 +154,9 @@ static void test_cooked_raw_and_other_link_types(void)
 static void test_broken_frames_say_what_is_wrong(void)
 {
 	static const char *want[] = {
-		"truncated tcp header: 12 of 20 bytes",
-		"truncated ipv4 header: 10 of 20 bytes",
-		"bad ipv4 header length: 12 bytes",
-		"bad tcp data offset: 12 bytes",
-		"truncated ipv6 extension header",
-		"truncated ethernet header: 10 of 14 bytes",
+	    "truncated tcp header: 12 of 20 bytes", "truncated ipv4 header: 10 of 20 bytes",
+	    "bad ipv4 header length: 12 bytes",	    "bad tcp data offset: 12 bytes",
+	    "truncated ipv6 extension header",	    "truncated ethernet header: 10 of 14 bytes",
 	};
 	struct frames f;
 
@@ -214,19 +212,19 @@ static void test_short_buffers_never_overread(void)
 int main(void)
 {
 	CU_TestInfo tests[] = {
-		{"tcp over ipv4: a whole conversation", test_tcp4_conversation},
-		{"tcp over ipv6: a whole conversation", test_tcp6_conversation},
-		{"lo, rst and udp", test_lo_rst_udp},
-		{"vlan, ip options, ipv6 extension headers", test_vlan_options_and_extension_headers},
-		{"cooked, raw and other link types", test_cooked_raw_and_other_link_types},
-		{"broken frames say what is wrong", test_broken_frames_say_what_is_wrong},
-		{"broken files fail cleanly", test_broken_files_fail_cleanly},
-		{"short buffers never overread", test_short_buffers_never_overread},
-		CU_TEST_INFO_NULL,
+	    {"tcp over ipv4: a whole conversation", test_tcp4_conversation},
+	    {"tcp over ipv6: a whole conversation", test_tcp6_conversation},
+	    {"lo, rst and udp", test_lo_rst_udp},
+	    {"vlan, ip options, ipv6 extension headers", test_vlan_options_and_extension_headers},
+	    {"cooked, raw and other link types", test_cooked_raw_and_other_link_types},
+	    {"broken frames say what is wrong", test_broken_frames_say_what_is_wrong},
+	    {"broken files fail cleanly", test_broken_files_fail_cleanly},
+	    {"short buffers never overread", test_short_buffers_never_overread},
+	    CU_TEST_INFO_NULL,
 	};
 	CU_SuiteInfo suites[] = {
-		{"decode", NULL, NULL, NULL, NULL, tests},
-		CU_SUITE_INFO_NULL,
+	    {"decode", NULL, NULL, NULL, NULL, tests},
+	    CU_SUITE_INFO_NULL,
 	};
 
 	return unit_main(suites);

@@ -34,7 +34,8 @@ static void test_rapid_restart_fixture(void)
 {
 	struct plan *p;
 
-	CU_ASSERT_EQUAL_FATAL(plan_parse_file(fixture("good/rapid-restart.scn"), &plans, &nplans, err), 0);
+	CU_ASSERT_EQUAL_FATAL(
+	    plan_parse_file(fixture("good/rapid-restart.scn"), &plans, &nplans, err), 0);
 	CU_ASSERT_EQUAL(nplans, 1);
 	p = &plans[0];
 	CU_ASSERT_STRING_EQUAL(p->name, "rapid restart, server closes first");
@@ -72,7 +73,8 @@ static void test_every_statement(void)
 	struct plan *p;
 	const struct plan_step *st;
 
-	CU_ASSERT_EQUAL_FATAL(plan_parse_file(fixture("good/everything.scn"), &plans, &nplans, err), 0);
+	CU_ASSERT_EQUAL_FATAL(plan_parse_file(fixture("good/everything.scn"), &plans, &nplans, err),
+			      0);
 	CU_ASSERT_EQUAL_FATAL(nplans, 2);
 	CU_ASSERT_STRING_EQUAL(plans[0].variant, "reuse=0 result=-1 EADDRINUSE");
 	CU_ASSERT_STRING_EQUAL(plans[1].variant, "reuse=1 result=0");
@@ -191,7 +193,8 @@ static void test_forked_child_holds_the_parents_sockets(void)
 static void test_missing_file(void)
 {
 	CU_ASSERT_EQUAL(plan_parse_file("/nonexistent/x.scn", &plans, &nplans, err), -1);
-	CU_ASSERT_STRING_EQUAL(err, "bindlab: cannot open '/nonexistent/x.scn': No such file or directory");
+	CU_ASSERT_STRING_EQUAL(
+	    err, "bindlab: cannot open '/nonexistent/x.scn': No such file or directory");
 }
 
 static void test_flags_round_trip(void)
@@ -267,21 +270,21 @@ static void test_bad_fixtures_report_their_position(void)
 int main(void)
 {
 	CU_TestInfo tests[] = {
-		{"rapid restart fixture", test_rapid_restart_fixture},
-		{"every statement", test_every_statement},
-		{"CRLF, tabs, no final newline", test_crlf_tabs_and_no_final_newline},
-		{"# inside a string is not a comment", test_hash_inside_a_string_is_not_a_comment},
-		{"a forked child holds the parent's sockets",
-		 test_forked_child_holds_the_parents_sockets},
-		{"missing file", test_missing_file},
-		{"flags round trip", test_flags_round_trip},
-		{"state names", test_state_names},
-		{"bad fixtures report their position", test_bad_fixtures_report_their_position},
-		CU_TEST_INFO_NULL,
+	    {"rapid restart fixture", test_rapid_restart_fixture},
+	    {"every statement", test_every_statement},
+	    {"CRLF, tabs, no final newline", test_crlf_tabs_and_no_final_newline},
+	    {"# inside a string is not a comment", test_hash_inside_a_string_is_not_a_comment},
+	    {"a forked child holds the parent's sockets",
+	     test_forked_child_holds_the_parents_sockets},
+	    {"missing file", test_missing_file},
+	    {"flags round trip", test_flags_round_trip},
+	    {"state names", test_state_names},
+	    {"bad fixtures report their position", test_bad_fixtures_report_their_position},
+	    CU_TEST_INFO_NULL,
 	};
 	CU_SuiteInfo suites[] = {
-		{"parser", NULL, NULL, NULL, NULL, tests},
-		CU_SUITE_INFO_NULL,
+	    {"parser", NULL, NULL, NULL, NULL, tests},
+	    CU_SUITE_INFO_NULL,
 	};
 
 	return unit_main(suites);

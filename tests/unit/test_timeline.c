@@ -60,10 +60,10 @@ static void add_teardown(struct timeline *tl)
 {
 	char err[ERRLEN];
 	struct pkt p[] = {
-		mk(100, "10.0.0.1:8080", "10.0.0.2:40000", FA, 0),
-		mk(110, "10.0.0.2:40000", "10.0.0.1:8080", TH_ACK, 0),
-		mk(120, "10.0.0.2:40000", "10.0.0.1:8080", FA, 0),
-		mk(130, "10.0.0.1:8080", "10.0.0.2:40000", TH_ACK, 0),
+	    mk(100, "10.0.0.1:8080", "10.0.0.2:40000", FA, 0),
+	    mk(110, "10.0.0.2:40000", "10.0.0.1:8080", TH_ACK, 0),
+	    mk(120, "10.0.0.2:40000", "10.0.0.1:8080", FA, 0),
+	    mk(130, "10.0.0.1:8080", "10.0.0.2:40000", TH_ACK, 0),
 	};
 
 	/* drained out of order, as two captures may deliver them */
@@ -222,22 +222,22 @@ static void test_pattern_str_reads_like_the_scenario(void)
 int main(void)
 {
 	CU_TestInfo tests[] = {
-		{"packets are kept in time order", test_packets_are_kept_in_time_order},
-		{"subsequence matches with packets between",
-		 test_subsequence_matches_with_packets_between},
-		{"wrong order or flags do not match", test_wrong_order_or_flags_do_not_match},
-		{"peers by port and address", test_peers_by_port_and_address},
-		{"loopback belongs to the host whose lo carried it",
-		 test_loopback_belongs_to_the_host_whose_lo_carried_it},
-		{"events sort by time, calls before packets",
-		 test_events_sort_by_time_calls_before_packets},
-		{"holders are copied", test_holders_are_copied},
-		{"pattern_str reads like the scenario", test_pattern_str_reads_like_the_scenario},
-		CU_TEST_INFO_NULL,
+	    {"packets are kept in time order", test_packets_are_kept_in_time_order},
+	    {"subsequence matches with packets between",
+	     test_subsequence_matches_with_packets_between},
+	    {"wrong order or flags do not match", test_wrong_order_or_flags_do_not_match},
+	    {"peers by port and address", test_peers_by_port_and_address},
+	    {"loopback belongs to the host whose lo carried it",
+	     test_loopback_belongs_to_the_host_whose_lo_carried_it},
+	    {"events sort by time, calls before packets",
+	     test_events_sort_by_time_calls_before_packets},
+	    {"holders are copied", test_holders_are_copied},
+	    {"pattern_str reads like the scenario", test_pattern_str_reads_like_the_scenario},
+	    CU_TEST_INFO_NULL,
 	};
 	CU_SuiteInfo suites[] = {
-		{"timeline", setup, NULL, NULL, NULL, tests},
-		CU_SUITE_INFO_NULL,
+	    {"timeline", setup, NULL, NULL, NULL, tests},
+	    CU_SUITE_INFO_NULL,
 	};
 
 	return unit_main(suites);
