@@ -14,6 +14,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+/* A request buffer: libmnl's MNL_SOCKET_BUFFER_SIZE is a run-time value
+ * and cannot size an initialised array. */
+#define REQ_LEN 8192
+
 struct sockdiag {
 	struct mnl_socket *nl;
 	unsigned portid, seq;
@@ -194,7 +198,7 @@ int sockdiag_parse(const void *buf, size_t len, struct sockinfo **out, size_t *n
 
 static int dump_family(struct sockdiag *sd, int family, int proto, struct parse_ctx *c)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE * 4];
+	char buf[REQ_LEN * 4] = {0}; /* attribute padding goes on the wire */
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct inet_diag_req_v2 *req;
 	ssize_t n;
@@ -239,7 +243,7 @@ int sockdiag_dump(struct sockdiag *sd, int proto, struct sockinfo **out, size_t 
 
 int sockdiag_destroy(struct sockdiag *sd, const struct sockinfo *s, char *err)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
+	char buf[REQ_LEN] = {0}; /* attribute padding goes on the wire */
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct inet_diag_req_v2 *req;
 	ssize_t n;

@@ -22,6 +22,10 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+/* A request buffer: libmnl's MNL_SOCKET_BUFFER_SIZE is a run-time value
+ * and cannot size an initialised array. */
+#define REQ_LEN 8192
+
 /* Set in every namespace before the scenario's own sysctl lines. */
 const struct plan_sysctl world_default_sysctls[] = {
     /* A stray RST would end a TIME_WAIT early ("TIME_WAIT assassination",
@@ -172,7 +176,7 @@ static int rtnl_talk(struct rtnl *r, struct nlmsghdr *nlh)
 
 static int link_up(struct rtnl *r, int ifindex)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
+	char buf[REQ_LEN] = {0}; /* attribute padding goes on the wire */
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct ifinfomsg *ifm;
 
@@ -187,7 +191,7 @@ static int link_up(struct rtnl *r, int ifindex)
 
 static int addr_add(struct rtnl *r, int ifindex, const struct addr *a, int host_only)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
+	char buf[REQ_LEN] = {0}; /* attribute padding goes on the wire */
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct ifaddrmsg *ifa;
 
@@ -227,7 +231,7 @@ static void host_mac(int host, uint8_t mac[6])
 
 static int neigh_add(struct rtnl *r, int ifindex, const struct addr *a, const uint8_t mac[6])
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
+	char buf[REQ_LEN] = {0}; /* attribute padding goes on the wire */
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct ndmsg *nd;
 
@@ -244,7 +248,7 @@ static int neigh_add(struct rtnl *r, int ifindex, const struct addr *a, const ui
 
 static int veth_add(struct rtnl *r, const char *name, const char *peer, int peer_netns)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
+	char buf[REQ_LEN] = {0}; /* attribute padding goes on the wire */
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct ifinfomsg *ifm, *pifm;
 	struct nlattr *linkinfo, *data, *peerattr;
