@@ -176,7 +176,8 @@ static void do_step(const struct plan_step *st, int *fds, struct actor_reply *r)
 		ret = sendto(fd, st->data, st->datalen, MSG_NOSIGNAL, (struct sockaddr *)&ss, sl);
 		break;
 	case STEP_RECV:
-		ret = recv(fd, buf, st->datalen < sizeof(buf) ? st->datalen : sizeof(buf), 0);
+		ret = recv(fd, buf, st->datalen < sizeof(buf) ? st->datalen : sizeof(buf),
+			   st->dontwait ? MSG_DONTWAIT : 0);
 		break;
 	case STEP_SETUID:
 		/* Drop supplementary groups first, as a daemon does, so the new

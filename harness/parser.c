@@ -548,7 +548,7 @@ static const struct {
     {"bind", STEP_BIND, 2, 2},	       {"listen", STEP_LISTEN, 1, 2},
     {"connect", STEP_CONNECT, 2, 2},   {"accept", STEP_ACCEPT, 1, 1},
     {"shutdown", STEP_SHUTDOWN, 2, 2}, {"close", STEP_CLOSE, 1, 1},
-    {"send", STEP_SEND, 2, 2},	       {"recv", STEP_RECV, 2, 2},
+    {"send", STEP_SEND, 2, 2},	       {"recv", STEP_RECV, 2, 3},
     {"sendto", STEP_SENDTO, 3, 3},     {"fork", STEP_FORK, 1, 1},
     {"exit", STEP_EXIT, 0, 1},	       {"setuid", STEP_SETUID, 1, 1},
 };
@@ -661,6 +661,12 @@ static int parse_call_args(struct ps *ps, struct plan_step *st, const char *call
 		if (arg_int(ps, &a[1], 1, PLAN_DATA_MAX, &v) < 0)
 			return -1;
 		st->datalen = (size_t)v;
+		if (n == 3) {
+			if (strcmp(a[2].s, "dontwait"))
+				return perr(ps, a[2].col, "unknown recv flag '%s': only dontwait",
+					    a[2].s);
+			st->dontwait = 1;
+		}
 		return 0;
 	case STEP_EXIT:
 		if (n == 1) {

@@ -162,7 +162,9 @@ struct plan_step {
 	int backlog;
 	/* STEP_SHUTDOWN: SHUT_RD, SHUT_WR, SHUT_RDWR */
 	int how;
-	/* STEP_SEND, STEP_SENDTO: payload; STEP_RECV: datalen is the max to read */
+	/* STEP_SEND, STEP_SENDTO: payload; STEP_RECV: datalen is the max to read,
+	 * dontwait: MSG_DONTWAIT (nothing there: -1 EAGAIN, at once) */
+	int dontwait;
 	char data[PLAN_DATA_MAX];
 	size_t datalen;
 	/* STEP_FORK: the process copied (proc is the new one) */
