@@ -22,7 +22,8 @@ DEPS_DEB     = build-essential libpcap-dev libmnl-dev libcunit1-dev python3-pyte
 
 obj = $(patsubst %.c,$(1)/%.o,$(2))
 
-.PHONY: all demo deps test unit unit-asan e2e e2e-slow lab check fmt lint bench clean repeat
+.PHONY: all demo deps test unit unit-asan e2e e2e-slow lab check fmt lint bench clean repeat \
+	matrix repeat-library
 
 all: $(BUILD)/bindlab
 
@@ -72,6 +73,18 @@ test: all unit unit-asan e2e
 REPEAT ?= 1000
 repeat: $(BUILD)/bindlab
 	BINDLAB=$(abspath $(BUILD)/bindlab) BINDLAB_REPEAT=$(REPEAT) $(PYTHON) -m pytest -q tests/e2e/test_determinism.py
+
+# The whole library, many times: no verdict may flake.
+LIBRARY_REPEAT ?= 20
+repeat-library: $(BUILD)/bindlab
+	@for i in $$(seq $(LIBRARY_REPEAT)); do \
+	  $(BUILD)/bindlab run -q -j 2 scenarios > $(BUILD)/repeat.out || { cat $(BUILD)/repeat.out; exit 1; }; \
+	  echo "run $$i: $$(tail -1 $(BUILD)/repeat.out)"; \
+	done
+
+# docs/matrix.md, from the scenario files' "# question:" and "# answer:" lines
+matrix:
+	$(PYTHON) docs/matrix.py
 
 # --- using it ------------------------------------------------------------
 deps:
