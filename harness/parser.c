@@ -687,6 +687,34 @@ static int parse_call_args(struct ps *ps, struct plan_step *st, const char *call
 	}
 }
 
+/* Cut a trailing `depends "REASON"` off rest (in place): the result may
+ * differ on another kernel or with other timing, and then it is reported
+ * with this reason instead of failing. */
+static int parse_depends(struct ps *ps, struct plan_step *st, char *rest, int col)
+{
+	char *d = NULL;
+
+	for (char *p = strstr(rest, "depends"); p; p = strstr(p + 1, "depends"))
+		if ((p == rest || p[-1] == ' ' || p[-1] == '\t') && (p[7] == ' ' || p[7] == '\t'))
+			d = p;
+	if (!d)
+		return 0;
+	char *q = d + 7;
+
+	while (*q == ' ' || *q == '\t')
+		q++;
+	size_t n = strlen(q);
+
+	if (*q != '"' || n < 2 || q[n - 1] != '"')
+		return perr(ps, col + (int)(q - rest), "expected a quoted reason after 'depends'");
+	if (n - 2 >= sizeof(st->depends))
+		return perr(ps, col + (int)(q - rest), "reason too long");
+	memcpy(st->depends, q + 1, n - 2);
+	st->depends[n - 2] = '\0';
+	*d = '\0';
+	return 0;
+}
+
 /* "PROC: [VAR =] CALL(ARGS) [= RESULT]" */
 static int parse_step(struct ps *ps, const char *line, int col0, int colon)
 {
@@ -809,13 +837,22 @@ static int parse_step(struct ps *ps, const char *line, int col0, int colon)
 	if (parse_call_args(ps, st, callname.s, args, n, callname.col) < 0)
 		return -1;
 
-	/* "= RESULT" */
-	while (s[j] == ' ' || s[j] == '\t')
-		j++;
-	if (s[j] == '=')
-		return parse_result(ps, s + j + 1, col0 + (int)j + 1, st);
-	if (s[j])
-		return perr(ps, col0 + (int)j, "unexpected '%s' after the call", s + j);
+	/* "= RESULT [depends "REASON"]" */
+	char rest[LINE_MAX_LEN + 1];
+
+	copy(rest, sizeof(rest), s + j);
+	if (parse_depends(ps, st, rest, col0 + (int)j) < 0)
+		return -1;
+	size_t r = 0;
+
+	while (rest[r] == ' ' || rest[r] == '\t')
+		r++;
+	if (rest[r] == '=')
+		return parse_result(ps, rest + r + 1, col0 + (int)(j + r) + 1, st);
+	if (rest[r])
+		return perr(ps, col0 + (int)(j + r), "unexpected '%s' after the call", rest + r);
+	if (st->depends[0])
+		return perr(ps, col0 + (int)j, "'depends' needs a result to qualify: = RESULT depends \"why\"");
 	return 0;
 }
 

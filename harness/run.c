@@ -203,6 +203,9 @@ static int step_call(struct runner *r, int i)
 		ok = rep.ret != -1;
 		snprintf(want, sizeof(want), "success");
 	}
+	if (!ok && st->depends[0])
+		return check(r, i, 1, "differs (%s): expected %s%s, got %s", st->depends,
+			     st->expect.has_expect ? "= " : "", want, got);
 	if (!ok)
 		return check(r, i, 0, "expected %s%s, got %s%s%s",
 			     st->expect.has_expect ? "= " : "", want, got,

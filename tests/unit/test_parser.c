@@ -190,6 +190,19 @@ static void test_forked_child_holds_the_parents_sockets(void)
 	CU_ASSERT_EQUAL(nplans, 0);
 }
 
+static void test_depends_marks_a_result_that_varies(void)
+{
+	const char *text = "host server 10.0.0.1\n"
+			   "server: s = socket(tcp)\n"
+			   "server: bind(s, 10.0.0.1:80) = -1 EACCES depends \"kernel: 6.18\"\n";
+
+	CU_ASSERT_EQUAL_FATAL(plan_parse_string("x.scn", text, &plans, &nplans, err), 0);
+	CU_ASSERT_STRING_EQUAL(plans[0].steps[1].depends, "kernel: 6.18");
+	CU_ASSERT_EQUAL(plans[0].steps[1].expect.err, EACCES);
+	CU_ASSERT_STRING_EQUAL(plans[0].steps[0].depends, "");
+	free_plans();
+}
+
 static void test_missing_file(void)
 {
 	CU_ASSERT_EQUAL(plan_parse_file("/nonexistent/x.scn", &plans, &nplans, err), -1);
