@@ -287,6 +287,25 @@ __attribute__((noreturn)) static void actor_loop(const struct plan *plan, int *f
 				close(newchan);
 			r.ret = pid < 0 ? -1 : pid;
 			r.err = pid < 0 ? errno : 0;
+		} else if (st->kind == STEP_EXEC) {
+			char *argv[5] = {0};
+			size_t off = 0;
+
+			for (int k = 0; k < st->argc && k < 4; k++) {
+				argv[k] = (char *)st->data + off;
+				off += strlen(argv[k]) + 1;
+			}
+			if (newchan >= 0)
+				close(newchan);
+			/* The channel closes when exec succeeds: that EOF is the
+			 * runner's answer.  The sockets stay, unless SOCK_CLOEXEC. */
+			fcntl(CHAN_FD, F_SETFD, FD_CLOEXEC);
+			r.t_start = now_ns();
+			execvp(argv[0], argv);
+			r.t_end = now_ns();
+			r.ret = -1;
+			r.err = errno;
+			fcntl(CHAN_FD, F_SETFD, 0);
 		} else if (st->kind == STEP_EXIT) {
 			/* Close every socket before answering, so that the runner's
 			 * next step sees the kernel after this process's exit. */
@@ -450,6 +469,33 @@ int actor_fork(struct actor *parent, struct actor *child, const struct plan *pla
 	child->pid = hello.pid;
 	child->chan = sp[0];
 	child->exited = 0;
+	return 0;
+}
+
+int actor_exec(struct actor *a, int step, long timeout_ms, struct actor_reply *rep, char *err)
+{
+	struct actor_req req = {.step = step};
+	uint64_t t = now_ns();
+
+	if (a->exited || a->chan < 0)
+		return errf(err, "the process has exited");
+	if (send_with_fd(a->chan, &req, sizeof(req), -1) < 0) {
+		errno = EPIPE;
+		return call_failed(a, "", err);
+	}
+	if (read_full(a->chan, rep, sizeof(*rep), timeout_ms) == 0)
+		return 0; /* exec failed: the reply says why, the actor lives on */
+	if (errno != EPIPE)
+		return call_failed(a, "exec did not happen in time", err);
+	/* EOF: the channel was closed by a successful exec.  The process runs
+	 * on as the new program (killed with the world), but takes no steps. */
+	memset(rep, 0, sizeof(*rep));
+	rep->t_start = t;
+	rep->t_end = now_ns();
+	rep->fd = -1;
+	close(a->chan);
+	a->chan = -1;
+	a->exited = 1;
 	return 0;
 }
 

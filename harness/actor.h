@@ -51,6 +51,12 @@ int actor_call(struct actor *a, int step, long timeout_ms, struct actor_reply *r
 int actor_fork(struct actor *parent, struct actor *child, const struct plan *plan, int step,
 	       long timeout_ms, struct actor_reply *rep, char *err);
 
+/* An exec step: the actor becomes another program.  Returns 0 with rep->ret
+ * 0 when it did (the actor then takes no more steps: a->exited, but the
+ * process lives on until the world ends), or rep->ret -1 and rep->err when
+ * exec failed; -1 with err if the actor was lost. */
+int actor_exec(struct actor *a, int step, long timeout_ms, struct actor_reply *rep, char *err);
+
 /* SIGKILL the actor (if still there) and close the channel; idempotent. */
 void actor_kill(struct actor *a);
 

@@ -551,6 +551,7 @@ static const struct {
     {"send", STEP_SEND, 2, 2},	       {"recv", STEP_RECV, 2, 3},
     {"sendto", STEP_SENDTO, 3, 3},     {"fork", STEP_FORK, 1, 1},
     {"exit", STEP_EXIT, 0, 1},	       {"setuid", STEP_SETUID, 1, 1},
+    {"exec", STEP_EXEC, 1, 4},
 };
 
 static int parse_result(struct ps *ps, const char *s, int col, struct plan_step *st)
@@ -674,6 +675,26 @@ static int parse_call_args(struct ps *ps, struct plan_step *st, const char *call
 				return -1;
 			st->status = (int)v;
 		}
+		return 0;
+	case STEP_EXEC:
+		/* argv as quoted strings, packed NUL-separated into data */
+		for (int k = 0; k < n; k++) {
+			struct plan_step one;
+
+			if (a[k].s[0] != '"')
+				return perr(ps, a[k].col, "exec takes quoted strings: exec(\"/bin/sleep\", \"30\")");
+			memset(&one, 0, sizeof(one));
+			if (arg_data(ps, &a[k], &one) < 0)
+				return -1;
+			if (one.datalen == 0 || memchr(one.data, '\0', one.datalen))
+				return perr(ps, a[k].col, "an empty or NUL-holding argument");
+			if (st->datalen + one.datalen + 1 > PLAN_DATA_MAX)
+				return perr(ps, a[k].col, "exec arguments longer than %d bytes", PLAN_DATA_MAX);
+			memcpy(st->data + st->datalen, one.data, one.datalen);
+			st->datalen += one.datalen;
+			st->data[st->datalen++] = '\0';
+		}
+		st->argc = n;
 		return 0;
 	case STEP_SETUID:
 		if (arg_int(ps, &a[0], 0, 4294967294L, &v) < 0)
@@ -804,7 +825,7 @@ static int parse_step(struct ps *ps, const char *line, int col0, int colon)
 
 	/* the socket argument and the declared variable */
 	if (st->kind != STEP_SOCKET && st->kind != STEP_FORK && st->kind != STEP_EXIT &&
-	    st->kind != STEP_SETUID) {
+	    st->kind != STEP_SETUID && st->kind != STEP_EXEC) {
 		st->sock_var = var_use(ps, &args[0], pi);
 		if (st->sock_var < 0)
 			return -1;

@@ -91,6 +91,7 @@ enum step_kind {
 	STEP_FORK, /* proc: the new process; parent: the process it copies */
 	STEP_EXIT,
 	STEP_SETUID,
+	STEP_EXEC,   /* the process becomes another program; it takes no more steps */
 	/* checks, executed by the driver */
 	STEP_EXPECT_PACKETS, /* "expect packets": waits up to within_ms, then fails */
 	STEP_EXPECT_SOCKET,  /* "expect socket": waits up to within_ms, then fails */
@@ -169,6 +170,8 @@ struct plan_step {
 	size_t datalen;
 	/* STEP_FORK: the process copied (proc is the new one) */
 	int parent;
+	/* STEP_EXEC: argc strings, NUL-separated, in data (datalen bytes in all) */
+	int argc;
 	/* STEP_EXIT: status; STEP_SETUID: uid */
 	int status;
 	unsigned uid;

@@ -49,7 +49,7 @@ static void call_line(const struct plan *plan, const struct event *e, char *buf,
 		eq[1] = '\0';
 	result_str(e->call.ret, e->call.err, res, sizeof(res));
 	if (st->kind == STEP_SOCKET || st->kind == STEP_ACCEPT || st->kind == STEP_FORK ||
-	    st->kind == STEP_EXIT)
+	    st->kind == STEP_EXIT || st->kind == STEP_EXEC)
 		snprintf(buf, len, "%s%s%s", text, e->call.ret == -1 ? " = " : "",
 			 e->call.ret == -1 ? res : "");
 	else

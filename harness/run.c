@@ -153,6 +153,8 @@ static int step_call(struct runner *r, int i)
 				&rep, r->err);
 		if (rc == 0 && rep.ret > 0)
 			rep.ret = 0; /* the child's pid says nothing a scenario can assert */
+	} else if (st->kind == STEP_EXEC) {
+		rc = actor_exec(a, i, r->opts->step_timeout_ms, &rep, r->err);
 	} else {
 		rc = actor_call(a, i, r->opts->step_timeout_ms, &rep, r->err);
 	}
