@@ -22,8 +22,16 @@
  * first socket() of a process returns 3, as it would in a real server. */
 #define CHAN_FD 900
 
+/* A step number, or ACTOR_DESCRIBE. */
 struct actor_req {
 	int step;
+};
+
+#define ACTOR_DESCRIBE (-1)
+
+struct describe_reply {
+	int n;
+	struct actor_sock s[ACTOR_SOCKS_MAX];
 };
 
 /* An actor's hello: its pid as the runner's /proc sees it. */
@@ -91,12 +99,25 @@ static void fill_names(int fd, struct actor_reply *r, int want_peer)
 		r->has_peer = 1;
 }
 
+static int getint(int fd, int level, int opt)
+{
+	int v = 0;
+	socklen_t l = sizeof(v);
+
+	return getsockopt(fd, level, opt, &v, &l) == 0 ? v : 0;
+}
+
 static void fill_inode(int fd, struct actor_reply *r)
 {
 	struct stat sb;
 
-	if (fd >= 0 && fstat(fd, &sb) == 0 && S_ISSOCK(sb.st_mode))
+	if (fd >= 0 && fstat(fd, &sb) == 0 && S_ISSOCK(sb.st_mode)) {
 		r->inode = (uint64_t)sb.st_ino;
+		/* the runner remembers them: a TIME_WAIT socket keeps its
+		 * parent's options, and sock_diag does not show them */
+		r->reuseaddr = getint(fd, SOL_SOCKET, SO_REUSEADDR);
+		r->reuseport = getint(fd, SOL_SOCKET, SO_REUSEPORT);
+	}
 }
 
 static int opt_setsockopt(int fd, const struct plan_step *st)
@@ -232,6 +253,35 @@ static void do_step(const struct plan_step *st, int *fds, struct actor_reply *r)
 	fill_inode(r->fd, r);
 }
 
+/* Every socket this process holds, with the options sock_diag cannot show. */
+static void describe(struct describe_reply *d)
+{
+	memset(d, 0, sizeof(*d));
+	for (int fd = 0; fd < CHAN_FD && d->n < ACTOR_SOCKS_MAX; fd++) {
+		struct actor_sock *a = &d->s[d->n];
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		struct stat sb;
+
+		if (fstat(fd, &sb) < 0 || !S_ISSOCK(sb.st_mode))
+			continue;
+		a->family = getint(fd, SOL_SOCKET, SO_DOMAIN);
+		if (a->family != AF_INET && a->family != AF_INET6)
+			continue;
+		a->fd = fd;
+		a->inode = (uint64_t)sb.st_ino;
+		a->uid = sb.st_uid;
+		a->proto = getint(fd, SOL_SOCKET, SO_PROTOCOL);
+		a->reuseaddr = getint(fd, SOL_SOCKET, SO_REUSEADDR);
+		a->reuseport = getint(fd, SOL_SOCKET, SO_REUSEPORT);
+		a->v6only = a->family == AF_INET6 ? getint(fd, IPPROTO_IPV6, IPV6_V6ONLY) : 0;
+		if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0 &&
+		    endpoint_from_sockaddr((struct sockaddr *)&ss, &a->local) == 0)
+			a->has_local = 1;
+		d->n++;
+	}
+}
+
 static void say_hello(void)
 {
 	struct actor_hello h;
@@ -264,6 +314,14 @@ __attribute__((noreturn)) static void actor_loop(const struct plan *plan, int *f
 
 		if (n <= 0)
 			_exit(0); /* the runner is gone: so is the scenario */
+		if (n == sizeof(req) && req.step == ACTOR_DESCRIBE) {
+			struct describe_reply d;
+
+			describe(&d);
+			if (write(CHAN_FD, &d, sizeof(d)) != (ssize_t)sizeof(d))
+				_exit(125);
+			continue;
+		}
 		if (n != sizeof(req) || req.step < 0 || req.step >= plan->nsteps)
 			_exit(126);
 		memset(&r, 0, sizeof(r));
@@ -470,6 +528,22 @@ int actor_fork(struct actor *parent, struct actor *child, const struct plan *pla
 	child->chan = sp[0];
 	child->exited = 0;
 	return 0;
+}
+
+int actor_describe(struct actor *a, struct actor_sock *out, long timeout_ms, char *err)
+{
+	struct actor_req req = {.step = ACTOR_DESCRIBE};
+	struct describe_reply d;
+
+	if (a->exited || a->chan < 0)
+		return errf(err, "the process has exited");
+	if (send_with_fd(a->chan, &req, sizeof(req), -1) < 0 ||
+	    read_full(a->chan, &d, sizeof(d), timeout_ms) < 0)
+		return call_failed(a, "the process did not describe its sockets in time", err);
+	if (d.n < 0 || d.n > ACTOR_SOCKS_MAX)
+		return errf(err, "bad answer from the process");
+	memcpy(out, d.s, (size_t)d.n * sizeof(*out));
+	return d.n;
 }
 
 int actor_exec(struct actor *a, int step, long timeout_ms, struct actor_reply *rep, char *err)

@@ -26,6 +26,7 @@ struct actor_reply {
 	struct endpoint peer;
 	int fd;		/* the descriptor the step created or used, -1 none */
 	uint64_t inode; /* its socket inode (as sock_diag names it), 0 none */
+	int reuseaddr, reuseport; /* that socket's options after the call */
 };
 
 struct actor {
@@ -56,6 +57,24 @@ int actor_fork(struct actor *parent, struct actor *child, const struct plan *pla
  * process lives on until the world ends), or rep->ret -1 and rep->err when
  * exec failed; -1 with err if the actor was lost. */
 int actor_exec(struct actor *a, int step, long timeout_ms, struct actor_reply *rep, char *err);
+
+/* What an actor knows of one of its sockets that sock_diag does not say. */
+struct actor_sock {
+	int fd;
+	uint64_t inode;
+	int family, proto;
+	int reuseaddr, reuseport, v6only;
+	unsigned uid;
+	int has_local;
+	struct endpoint local;
+};
+
+#define ACTOR_SOCKS_MAX 64
+
+/* Ask a live actor for its sockets and their options (SO_REUSEADDR,
+ * SO_REUSEPORT, IPV6_V6ONLY, owner uid).  Fills out[] (at most
+ * ACTOR_SOCKS_MAX); returns how many, or -1 with err. */
+int actor_describe(struct actor *a, struct actor_sock *out, long timeout_ms, char *err);
 
 /* SIGKILL the actor (if still there) and close the channel; idempotent. */
 void actor_kill(struct actor *a);

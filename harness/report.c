@@ -75,7 +75,7 @@ static void holder_line(const struct plan *plan, const struct ev_holder *h, char
 		snprintf(who, sizeof(who), "held by process '%s'", plan->procs[h->proc].name);
 	else if (h->pid > 0)
 		snprintf(who, sizeof(who), "held by pid %d (%s)", h->pid, h->comm);
-	else if (s->state == TCP_TIME_WAIT)
+	else if (!s->inode)
 		snprintf(who, sizeof(who), "owned by no process: the kernel keeps it");
 	else
 		snprintf(who, sizeof(who), "owner unknown");
@@ -221,7 +221,16 @@ void report_text(FILE *out, const struct plan *plan, const struct run_result *re
 				snprintf(line, sizeof(line), "  %sin the way:%s %s", DIM(o), OFF(o),
 					 hl);
 				ladder_line(out, plan->nhosts, e->host, "          ", line);
+				if (!e->holders[k].why[0])
+					continue;
+				snprintf(line, sizeof(line), "  %swhy:%s %s", DIM(o), OFF(o),
+					 e->holders[k].why);
+				ladder_line(out, plan->nhosts, e->host, "          ", line);
 			}
+			if (e->model.applicable && !e->model.agrees)
+				ladder_line(out, plan->nhosts, e->host, "          ",
+					    "  bindlab's model of the kernel's rules predicted otherwise "
+					    "here: please report it");
 			if (e->call.ret == -1 && e->call.err == EADDRINUSE && e->nholders == 0)
 				ladder_line(
 				    out, plan->nhosts, e->host, "          ",
@@ -269,6 +278,8 @@ void report_text(FILE *out, const struct plan *plan, const struct run_result *re
 				for (int k = 0; k < e->nholders; k++) {
 					holder_line(plan, &e->holders[k], line, sizeof(line));
 					fprintf(out, "     in the way: %s\n", line);
+					if (e->holders[k].why[0])
+						fprintf(out, "     why: %s\n", e->holders[k].why);
 				}
 		}
 		if (res->steps_run < plan->nsteps)
@@ -437,6 +448,13 @@ void report_json(FILE *out, const struct plan *plan, const struct run_result *re
 				fprintf(out, ",\"peer\":");
 				js_ep(out, &e->call.peer);
 			}
+			if (st->kind == STEP_BIND || st->kind == STEP_LISTEN)
+				fprintf(out,
+					",\"model\":{\"applicable\":%s,\"predicted\":\"%s\","
+					"\"agrees\":%s}",
+					e->model.applicable ? "true" : "false",
+					e->model.predicted ? "EADDRINUSE" : "no conflict",
+					e->model.agrees ? "true" : "false");
 			if (e->nholders) {
 				fprintf(out, ",\"in_the_way\":[");
 				for (int k = 0; k < e->nholders; k++) {
@@ -449,7 +467,9 @@ void report_json(FILE *out, const struct plan *plan, const struct run_result *re
 						js(out, plan->procs[h->proc].name);
 					else
 						fputs("null", out);
-					fprintf(out, ",\"pid\":%d}", h->pid);
+					fprintf(out, ",\"pid\":%d,\"why\":", h->pid);
+					js(out, h->why);
+					fputc('}', out);
 				}
 				fputc(']', out);
 			}

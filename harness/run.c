@@ -20,6 +20,9 @@
 #include <unistd.h>
 
 #include "actor.h"
+#include "rules.h"
+
+struct memo;
 
 struct runner {
 	const struct plan *plan;
@@ -31,6 +34,8 @@ struct runner {
 	struct actor *actors; /* one per plan process */
 	size_t pkt_cursor;    /* packets matched by earlier "expect packets" */
 	int reaper_pipe;      /* held open while the run lives */
+	struct memo *memo;    /* what actors said of their sockets (explain()) */
+	int nmemo, capmemo;
 	char err[ERRLEN];
 };
 
@@ -100,42 +105,216 @@ static void result_str(long ret, int err, char *buf, size_t len)
 		snprintf(buf, len, "%ld", ret);
 }
 
-/* Find the sockets of host that stand on port, and their owners. */
-static int find_holders(struct runner *r, int host, uint16_t port, uint64_t self_inode,
-			struct ev_holder **out, int *n)
+/* What the runner remembers of every socket an actor told it about: a
+ * TIME_WAIT or orphaned socket has no inode and no owner any more, but it
+ * kept the SO_REUSEADDR of the socket it came from, and the model needs it. */
+struct memo {
+	uint64_t inode;
+	int proc;
+	struct endpoint local, remote;
+	int has_remote;
+	int reuseaddr, reuseport;
+};
+
+static struct memo *memo_find(struct runner *r, uint64_t inode)
+{
+	for (int k = 0; k < r->nmemo; k++)
+		if (r->memo[k].inode == inode)
+			return &r->memo[k];
+	return NULL;
+}
+
+static struct memo *memo_get(struct runner *r, uint64_t inode)
+{
+	struct memo *m = memo_find(r, inode);
+
+	if (m)
+		return m;
+	if (r->nmemo == r->capmemo) {
+		int cap = r->capmemo ? r->capmemo * 2 : 32;
+		struct memo *nm = realloc(r->memo, (size_t)cap * sizeof(*nm));
+
+		if (!nm)
+			return NULL;
+		r->memo = nm;
+		r->capmemo = cap;
+	}
+	m = &r->memo[r->nmemo++];
+	memset(m, 0, sizeof(*m));
+	m->inode = inode;
+	m->proc = -1;
+	return m;
+}
+
+/* Remember what a step's reply says of its socket. */
+static void memo_reply(struct runner *r, int proc, const struct actor_reply *rep)
+{
+	struct memo *m;
+
+	if (!rep->inode || !(m = memo_get(r, rep->inode)))
+		return;
+	m->proc = proc;
+	m->reuseaddr = rep->reuseaddr;
+	m->reuseport = rep->reuseport;
+	if (rep->has_local)
+		m->local = rep->local;
+	if (rep->has_peer) {
+		m->remote = rep->peer;
+		m->has_remote = 1;
+	}
+}
+
+/* The flags of a socket from the dump: by inode, or, for a socket that no
+ * process holds any more, by its two endpoints. */
+static const struct memo *memo_for(struct runner *r, const struct sockinfo *s)
+{
+	if (s->inode)
+		return memo_find(r, s->inode);
+	for (int k = r->nmemo - 1; k >= 0; k--)
+		if (r->memo[k].has_remote && r->memo[k].local.port == s->local.port &&
+		    r->memo[k].remote.port == s->remote.port &&
+		    addr_equal(&r->memo[k].local.addr, &s->local.addr) &&
+		    addr_equal(&r->memo[k].remote.addr, &s->remote.addr))
+			return &r->memo[k];
+	return NULL;
+}
+
+static void rsock_from(struct runner *r, const struct sockinfo *s, struct rsock *o)
+{
+	const struct memo *m = memo_for(r, s);
+
+	memset(o, 0, sizeof(*o));
+	o->proto = s->proto;
+	o->family = s->family;
+	o->state = s->state;
+	o->local = s->local;
+	o->v6only = s->v6only > 0;
+	o->uid = s->uid;
+	if (m) {
+		o->known = 1;
+		o->reuseaddr = m->reuseaddr;
+		o->reuseport = m->reuseport;
+	}
+}
+
+/* Ask the model about a bind or listen that just returned, and, for an
+ * EADDRINUSE, fill the event with the sockets in the way and why.  The call
+ * changed nothing the model looks at (a failed call changes nothing; a
+ * successful one only its own socket, which is left out), so looking after
+ * the call is looking before it. */
+static void explain(struct runner *r, const struct plan_step *st, const struct actor_reply *rep,
+		    uint64_t port_before, struct event *ev)
 {
 	static const int protos[] = {IPPROTO_TCP, IPPROTO_UDP};
-	struct ev_holder *h = NULL;
-	int nh = 0;
+	struct actor_sock as[ACTOR_SOCKS_MAX];
+	struct sockinfo *all = NULL;
+	struct rsock *rs = NULL, cand;
+	struct prediction pr;
+	int host = ev->host, kernel_eaddrinuse, found = 0;
+	size_t nall = 0;
 
-	*out = NULL;
-	*n = 0;
-	h = calloc(EV_HOLDERS_MAX, sizeof(*h));
-	if (!h)
-		return -1;
+	kernel_eaddrinuse = rep->ret == -1 && rep->err == EADDRINUSE;
+	memset(&cand, 0, sizeof(cand));
+	/* every live actor on the host says what options its sockets have */
+	for (int p = 0; p < r->plan->nprocs; p++) {
+		int n;
+
+		if (r->actors[p].exited || r->plan->procs[p].host != host)
+			continue;
+		n = actor_describe(&r->actors[p], as, r->opts->step_timeout_ms, r->err);
+		for (int k = 0; k < n; k++) {
+			struct memo *m = memo_get(r, as[k].inode);
+
+			if (m) {
+				m->proc = p;
+				m->reuseaddr = as[k].reuseaddr;
+				m->reuseport = as[k].reuseport;
+			}
+			if (p == st->proc && as[k].fd == rep->fd) {
+				cand.proto = as[k].proto;
+				cand.family = as[k].family;
+				cand.reuseaddr = as[k].reuseaddr;
+				cand.reuseport = as[k].reuseport;
+				cand.v6only = as[k].v6only;
+				cand.uid = as[k].uid;
+				cand.local = st->kind == STEP_BIND ? st->ep : as[k].local;
+				cand.known = found = 1;
+			}
+		}
+	}
 	for (size_t p = 0; p < 2; p++) {
 		struct sockinfo *s = NULL;
-		size_t ns = 0;
+		size_t n = 0;
 
-		if (sockdiag_dump(r->sd[host], protos[p], &s, &ns, r->err) < 0)
+		if (sockdiag_dump(r->sd[host], protos[p], &s, &n, r->err) < 0 || n == 0) {
+			free(s);
 			continue;
-		for (size_t i = 0; i < ns && nh < EV_HOLDERS_MAX; i++) {
-			if (s[i].local.port != port || (self_inode && s[i].inode == self_inode))
-				continue;
-			h[nh].sock = s[i];
-			h[nh].proc = -1;
-			if (s[i].inode && sockdiag_owner(s[i].inode, &h[nh].pid, h[nh].comm,
-							 sizeof(h[nh].comm)) == 0)
-				for (int a = 0; a < r->plan->nprocs; a++)
-					if (r->actors[a].pid == h[nh].pid)
-						h[nh].proc = a;
-			nh++;
+		}
+		struct sockinfo *na = realloc(all, (nall + n) * sizeof(*na));
+
+		if (na) {
+			all = na;
+			memcpy(all + nall, s, n * sizeof(*s));
+			nall += n;
 		}
 		free(s);
 	}
-	*out = h;
-	*n = nh;
-	return 0;
+	/* connected sockets: remember their peers, to know them in TIME_WAIT */
+	for (size_t k = 0; k < nall; k++) {
+		struct memo *m = all[k].inode ? memo_find(r, all[k].inode) : NULL;
+
+		if (m && all[k].remote.port) {
+			m->remote = all[k].remote;
+			m->has_remote = 1;
+		}
+		if (all[k].inode == rep->inode && rep->inode)
+			all[k].local.port = 0; /* the caller's own socket is not in its way */
+	}
+	rs = calloc(nall ? nall : 1, sizeof(*rs));
+	if (!rs || !found)
+		goto out;
+	for (size_t k = 0; k < nall; k++)
+		rsock_from(r, &all[k], &rs[k]);
+
+	ev->model.applicable = cand.local.port != 0 && port_before != 0 &&
+			       (rep->ret == 0 || kernel_eaddrinuse);
+	rules_predict(&cand, st->kind == STEP_LISTEN, rs, (int)nall, &pr);
+	ev->model.predicted = pr.conflict;
+	ev->model.agrees = !ev->model.applicable || pr.conflict == kernel_eaddrinuse;
+	if (!kernel_eaddrinuse)
+		goto out;
+
+	ev->holders = calloc(EV_HOLDERS_MAX, sizeof(*ev->holders));
+	if (!ev->holders)
+		goto out;
+	for (int k = 0; k < pr.n && ev->nholders < EV_HOLDERS_MAX; k++) {
+		struct ev_holder *h = &ev->holders[ev->nholders++];
+		const struct sockinfo *s = &all[pr.who[k]];
+		const struct memo *m = memo_for(r, s);
+
+		h->sock = *s;
+		h->proc = s->inode && m ? m->proc : -1;
+		if (h->proc >= 0)
+			h->pid = r->actors[h->proc].pid;
+		else if (s->inode)
+			sockdiag_owner(s->inode, &h->pid, h->comm, sizeof(h->comm));
+		rules_sentence(pr.why[k], &cand, &rs[pr.who[k]], h->why, sizeof(h->why));
+	}
+	/* the kernel said no and the model found nothing: show what is there */
+	for (size_t k = 0; !pr.conflict && k < nall && ev->nholders < EV_HOLDERS_MAX; k++) {
+		struct ev_holder *h;
+
+		if (all[k].local.port != cand.local.port || all[k].proto != cand.proto)
+			continue;
+		h = &ev->holders[ev->nholders++];
+		h->sock = all[k];
+		h->proc = -1;
+		snprintf(h->why, sizeof(h->why),
+			 "bindlab's model of the kernel's rules did not predict this conflict");
+	}
+out:
+	free(rs);
+	free(all);
 }
 
 static int step_call(struct runner *r, int i)
@@ -184,14 +363,16 @@ static int step_call(struct runner *r, int i)
 	ev.call.has_peer = rep.has_peer;
 	ev.call.peer = rep.peer;
 	ev.call.fd = rep.fd;
-	/* An EADDRINUSE is explained by who holds the port, expected or not. */
-	if (rep.ret == -1 && rep.err == EADDRINUSE &&
-	    (st->kind == STEP_BIND || st->kind == STEP_LISTEN || st->kind == STEP_CONNECT)) {
-		uint16_t port =
-		    st->kind == STEP_LISTEN && rep.has_local ? rep.local.port : st->ep.port;
+	/* Every bind and listen is put to the model; an EADDRINUSE, expected or
+	 * not, is explained by it: who holds the port, and by which rule. */
+	{
+		const struct memo *before = rep.inode ? memo_find(r, rep.inode) : NULL;
+		uint64_t port_before = st->kind == STEP_BIND ? 1 : before ? before->local.port : 0;
 
-		find_holders(r, ev.host, port, rep.inode, &ev.holders, &ev.nholders);
+		if ((st->kind == STEP_BIND || st->kind == STEP_LISTEN) && !a->exited)
+			explain(r, st, &rep, port_before, &ev);
 	}
+	memo_reply(r, st->proc, &rep);
 	rc = timeline_add(&r->res->tl, &ev, r->err);
 	free(ev.holders);
 	if (rc < 0)
@@ -571,6 +752,7 @@ out:
 				sockdiag_free(r.sd[h]);
 	free(r.sd);
 	free(r.actors);
+	free(r.memo);
 	if (r.have_world)
 		world_free(&r.world);
 	return rc;

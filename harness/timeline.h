@@ -35,6 +35,15 @@ struct ev_holder {
 	int proc; /* index into plan.procs, -1 if none of the scenario's */
 	int pid;  /* owner pid, 0 when none (TIME_WAIT has no owner) */
 	char comm[20];
+	char why[320]; /* the rule, in one sentence (rules.h) */
+};
+
+/* The model's prediction for a bind or listen (rules.h), next to what the
+ * kernel did. */
+struct ev_model {
+	int applicable; /* 0: port 0, an unbound listen, or another errno */
+	int predicted;  /* 1: the model said EADDRINUSE */
+	int agrees;     /* predicted == (the kernel returned EADDRINUSE) */
 };
 
 struct event {
@@ -48,6 +57,7 @@ struct event {
 	int step;		   /* EV_CHECK: the step; EV_NOTE: -1 */
 	char msg[EV_MSG_MAX];	   /* EV_CHECK: the failure; EV_NOTE: the text */
 	struct ev_holder *holders; /* EV_CALL that failed with EADDRINUSE */
+	struct ev_model model; /* EV_CALL of a bind or listen */
 	int nholders;
 	size_t seq; /* order of arrival, set by timeline_add */
 };
