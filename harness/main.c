@@ -84,6 +84,25 @@ static int ends_with(const char *s, const char *suf)
 	return a >= b && strcmp(s + a - b, suf) == 0;
 }
 
+/* A scenario marked "# slow:" in its opening comments waits out real kernel
+ * timers (a minute); a directory run leaves it out unless asked. */
+static int is_slow(const char *path)
+{
+	char line[512];
+	FILE *f = fopen(path, "re");
+	int slow = 0;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f) && line[0] == '#')
+		if (!strncmp(line, "# slow:", 7))
+			slow = 1;
+	fclose(f);
+	return slow;
+}
+
+static int with_slow, skipped_slow;
+
 /* Every *.scn below dir, sorted, so runs are reproducible. */
 static int collect_dir(const char *dir, struct strv *out, char *err)
 {
@@ -104,6 +123,8 @@ static int collect_dir(const char *dir, struct strv *out, char *err)
 			goto next;
 		if (S_ISDIR(sb.st_mode))
 			rc = collect_dir(path, out, err);
+		else if (ends_with(path, ".scn") && !with_slow && is_slow(path))
+			skipped_slow++;
 		else if (ends_with(path, ".scn") && strv_add(out, path) < 0)
 			rc = errf(err, "out of memory");
 	next:
@@ -173,9 +194,14 @@ static __attribute__((noreturn)) void runner_main(const struct plan *plan,
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent || !res)
 		_exit(EXIT_USAGE);
-	/* Only main prints.  And a runner still tearing its world down after
-	 * main exits must not hold main's stdout open: whoever reads it would
-	 * wait for that teardown too. */
+	/* Only main prints (and the runner a TIME_WAIT countdown, on a
+	 * terminal).  A runner still tearing its world down after main exits
+	 * must not hold main's stdout open: whoever reads it would wait for
+	 * that teardown too. */
+	struct run_opts mine = *ro;
+
+	mine.progress_fd = ro->progress_fd ? fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3) : -1;
+	ro = &mine;
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 
 	if (null >= 0) {
@@ -332,7 +358,7 @@ static int cmd_run(int argc, char **argv)
 						 {"verbose", no_argument, NULL, 'v'},
 						 {"quiet", no_argument, NULL, 'q'},
 						 {"color", no_argument, NULL, 'C'},
-						 {"no-color", no_argument, NULL, 'N'},
+						 {"no-color", no_argument, NULL, 'N'}, {"slow", no_argument, NULL, 'S'},
 						 {"help", no_argument, NULL, 'h'},
 						 {NULL, 0, NULL, 0}};
 	struct run_opts ro = {.step_timeout_ms = PLAN_WAIT_DEFAULT_MS};
@@ -382,6 +408,9 @@ static int cmd_run(int argc, char **argv)
 		case 'N':
 			color = 0;
 			break;
+		case 'S':
+			with_slow = 1;
+			break;
 		case 'h':
 			usage(stdout);
 			return EXIT_PASS;
@@ -396,6 +425,8 @@ static int cmd_run(int argc, char **argv)
 	}
 	if (color < 0)
 		color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
+	/* a countdown makes sense for one run at a time, on a terminal */
+	ro.progress_fd = jobsmax == 1 && isatty(STDERR_FILENO);
 	rep.color = color;
 	if (ro.pcap_dir) {
 		struct stat sb;
@@ -494,8 +525,15 @@ static int cmd_run(int argc, char **argv)
 		if (tot.json != stdout)
 			fclose(tot.json);
 	}
-	if (njobs > 1 || bad)
-		printf("%d passed, %d failed\n", tot.passed, tot.failed + tot.errors);
+	if (skipped_slow)
+		printf("skipped %d slow scenario%s (real kernel timers): run with --slow\n",
+		       skipped_slow, skipped_slow > 1 ? "s" : "");
+	if (njobs > 1 || bad || skipped_slow) {
+		printf("%d passed, %d failed", tot.passed, tot.failed + tot.errors);
+		if (skipped_slow)
+			printf(", %d skipped", skipped_slow);
+		putchar('\n');
+	}
 	rc = tot.errors ? EXIT_USAGE : tot.failed ? EXIT_FAIL : EXIT_PASS;
 out:
 	/* No waitpid() for the runners: each has sent its report and is only

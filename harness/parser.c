@@ -736,6 +736,34 @@ static int parse_depends(struct ps *ps, struct plan_step *st, char *rest, int co
 	return 0;
 }
 
+static int cut_within(struct ps *ps, char *s, int col, long *ms);
+
+/* Cut a trailing `retry within DUR` off rest (in place). */
+static int parse_retry(struct ps *ps, struct plan_step *st, char *rest, int col)
+{
+	char *d = NULL;
+
+	for (char *p = strstr(rest, "retry"); p; p = strstr(p + 1, "retry"))
+		if ((p == rest || p[-1] == ' ' || p[-1] == '\t') &&
+		    (p[5] == ' ' || p[5] == '\t' || !p[5]))
+			d = p;
+	if (!d)
+		return 0;
+	char *w = d + 5;
+
+	while (*w == ' ' || *w == '\t')
+		w++;
+	if (strncmp(w, "within", 6) || (w[6] != ' ' && w[6] != '\t'))
+		return perr(ps, col + (int)(w - rest), "expected 'retry within DURATION'");
+	st->retry_ms = 0;
+	if (cut_within(ps, w, col + (int)(w - rest), &st->retry_ms) < 0)
+		return -1;
+	if (st->retry_ms <= 0)
+		return perr(ps, col + (int)(w - rest), "retry needs a duration above 0");
+	*d = '\0';
+	return 0;
+}
+
 /* "PROC: [VAR =] CALL(ARGS) [= RESULT]" */
 static int parse_step(struct ps *ps, const char *line, int col0, int colon)
 {
@@ -862,7 +890,8 @@ static int parse_step(struct ps *ps, const char *line, int col0, int colon)
 	char rest[LINE_MAX_LEN + 1];
 
 	copy(rest, sizeof(rest), s + j);
-	if (parse_depends(ps, st, rest, col0 + (int)j) < 0)
+	if (parse_depends(ps, st, rest, col0 + (int)j) < 0 ||
+	    parse_retry(ps, st, rest, col0 + (int)j) < 0)
 		return -1;
 	size_t r = 0;
 
@@ -872,8 +901,10 @@ static int parse_step(struct ps *ps, const char *line, int col0, int colon)
 		return parse_result(ps, rest + r + 1, col0 + (int)(j + r) + 1, st);
 	if (rest[r])
 		return perr(ps, col0 + (int)(j + r), "unexpected '%s' after the call", rest + r);
-	if (st->depends[0])
-		return perr(ps, col0 + (int)j, "'depends' needs a result to qualify: = RESULT depends \"why\"");
+	if (st->depends[0] || st->retry_ms)
+		return perr(ps, col0 + (int)j, "'%s' needs a result to qualify: = RESULT %s",
+			    st->depends[0] ? "depends" : "retry",
+			    st->depends[0] ? "depends \"why\"" : "retry within 70s");
 	return 0;
 }
 
@@ -1070,6 +1101,31 @@ static int parse_check(struct ps *ps, const char *line, int col0)
 		    : parse_socket_check(ps, st, rest, restcol);
 }
 
+/* "fast-forward timewait HOST ADDR:PORT": end the TIME_WAIT sockets there
+ * now, through sock_diag, as `ss -K` does. */
+static int parse_fastforward(struct ps *ps, const char *line, int col0)
+{
+	struct tok t[5];
+	int n = split_ws(line, col0, t, 5);
+	struct plan_step *st;
+
+	if (n < 2 || strcmp(t[1].s, "timewait"))
+		return perr(ps, n < 2 ? col0 + 12 : t[1].col,
+			    "expected: fast-forward timewait HOST ADDRESS:PORT");
+	if (n != 4)
+		return perr(ps, n > 4 ? t[4].col : col0 + (int)strlen(line),
+			    "expected: fast-forward timewait HOST ADDRESS:PORT");
+	st = new_step(ps, STEP_FASTFORWARD, line, col0);
+	if (!st)
+		return -1;
+	st->host = host_index(ps->p, t[2].s);
+	if (st->host < 0)
+		return perr(ps, t[2].col, "unknown host '%s'", t[2].s);
+	if (parse_ep_any(t[3].s, &st->ep, &st->ep_any_port) < 0)
+		return perr(ps, t[3].col, "bad address '%s': write 10.0.0.1:8080", t[3].s);
+	return 0;
+}
+
 static int parse_host(struct ps *ps, const char *line, int col0)
 {
 	struct tok t[2 + PLAN_ADDRS_MAX + 1];
@@ -1221,6 +1277,8 @@ static int parse_line(struct ps *ps, const char *line, int col0)
 		return parse_sysctl(ps, line, col0);
 	if (!strcmp(first, "expect") || !strcmp(first, "wait"))
 		return parse_check(ps, line, col0);
+	if (!strcmp(first, "fast-forward"))
+		return parse_fastforward(ps, line, col0);
 	if (!strcmp(first, "table") || !strcmp(first, "variant"))
 		return 0; /* read before, by read_table */
 	const char *colon = strchr(line, ':');

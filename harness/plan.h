@@ -97,6 +97,7 @@ enum step_kind {
 	STEP_EXPECT_SOCKET,  /* "expect socket": waits up to within_ms, then fails */
 	STEP_WAIT_PACKETS,   /* "wait until packets": same wait; a timeout is a failure too */
 	STEP_WAIT_SOCKET,    /* "wait until socket" */
+	STEP_FASTFORWARD,    /* "fast-forward timewait": the harness ends TIME_WAITs early */
 };
 
 /* Socket options a scenario may set. */
@@ -188,6 +189,10 @@ struct plan_step {
 	int remote_any_port;
 	int state;	/* TCP_LISTEN, TCP_TIME_WAIT..., or PLAN_STATE_NONE */
 	long within_ms; /* the bound on the wait; default PLAN_WAIT_DEFAULT_MS */
+	/* `= R retry within DUR`: a syscall step is tried again, each time the
+	 * socket table says something may have changed (a TIME_WAIT timer ran
+	 * out), until it returns R or DUR has passed */
+	long retry_ms;
 
 	struct expect_result expect;
 	/* `= RESULT depends "REASON"`: the result is known to vary (kernel

@@ -16,6 +16,8 @@
 struct run_opts {
 	const char *pcap_dir; /* write one pcap per interface there; NULL: none */
 	long step_timeout_ms; /* bound on one syscall step */
+	int progress_fd;      /* a terminal for the TIME_WAIT countdown, or -1 (main
+			       * sets 1 to ask the runner to use its stderr) */
 };
 
 enum verdict {

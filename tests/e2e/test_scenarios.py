@@ -7,7 +7,14 @@ import pytest
 
 from conftest import ROOT
 
-SCENARIOS = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "scenarios").rglob("*.scn"))
+def slow(p):
+    return any(line.startswith("# slow:") for line in p.read_text().splitlines()
+               if line.startswith("#"))
+
+
+# scenarios that wait out real kernel timers run in test_slow.py
+SCENARIOS = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "scenarios").rglob("*.scn")
+                   if not slow(p))
 
 
 @pytest.mark.parametrize("scn", SCENARIOS)
@@ -107,3 +114,20 @@ def test_several_scenarios_end_with_the_plain_count(run):
     r = run("scenarios/timewait", "scenarios/duplicate/second-instance.scn", "-j", "2")
     assert r.rc == 0, r
     assert r.out.strip().splitlines()[-1] == f"{n} passed, 0 failed"
+
+
+def test_fast_forward_is_shown_as_the_harness_not_the_kernel(run):
+    r = run("scenarios/timewait/fast-forward.scn")
+    assert r.rc == 0, r
+    notes = [e["message"] for e in r.json["events"] if e["kind"] == "note"]
+    assert len(notes) == 1 and notes[0].startswith(
+        "fast-forward: ended 1 TIME_WAIT socket on 10.0.0.1:8080 through sock_diag")
+    assert "bindlab: fast-forward: ended 1 TIME_WAIT socket" in r.out
+
+
+def test_a_directory_run_skips_slow_scenarios_and_says_so(run):
+    r = run("scenarios/timewait", "-q")
+    assert r.rc == 0, r
+    lines = r.out.strip().splitlines()
+    assert lines[-2] == "skipped 1 slow scenario (real kernel timers): run with --slow"
+    assert lines[-1].endswith(", 0 failed, 1 skipped")
