@@ -18,6 +18,7 @@
 #include "plan.h"
 #include "report.h"
 #include "run.h"
+#include "who.h"
 #include "world.h"
 
 #define BINDLAB_VERSION "0.1.0"
@@ -579,6 +580,8 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "doctor"))
 		return cmd_doctor();
+	if (!strcmp(argv[1], "who"))
+		return who_main(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
 		printf("bindlab %s\n", BINDLAB_VERSION);
 		return EXIT_PASS;

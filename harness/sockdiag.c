@@ -273,13 +273,14 @@ int sockdiag_destroy(struct sockdiag *sd, const struct sockinfo *s, char *err)
 	return 0;
 }
 
-int sockdiag_owner(uint64_t inode, int *pid, char *comm, size_t commlen)
+int sockdiag_owner_fd(uint64_t inode, int *pid, int *fd, char *comm, size_t commlen)
 {
 	char want[48], path[600], link[64];
 	DIR *proc = opendir("/proc");
 	struct dirent *p;
 
 	*pid = 0;
+	*fd = -1;
 	if (comm && commlen)
 		comm[0] = '\0';
 	if (!proc || !inode) {
@@ -308,6 +309,7 @@ int sockdiag_owner(uint64_t inode, int *pid, char *comm, size_t commlen)
 			link[n] = '\0';
 			if (strcmp(link, want) == 0) {
 				*pid = atoi(p->d_name);
+				*fd = atoi(f->d_name);
 				break;
 			}
 		}
@@ -330,4 +332,11 @@ int sockdiag_owner(uint64_t inode, int *pid, char *comm, size_t commlen)
 		}
 	}
 	return 0;
+}
+
+int sockdiag_owner(uint64_t inode, int *pid, char *comm, size_t commlen)
+{
+	int fd;
+
+	return sockdiag_owner_fd(inode, pid, &fd, comm, commlen);
 }
