@@ -137,15 +137,16 @@ static int parse_one(const struct nlmsghdr *nlh, void *data)
 	s->v6only = -1;
 	mnl_attr_for_each(a, nlh, sizeof(*m))
 	{
-		if (!mnl_attr_ok(a, (int)((const char *)mnl_nlmsg_get_payload_tail(nlh) -
-					  (const char *)a))) {
-			errf(c->err, "inet_diag attribute runs past its message");
-			return MNL_CB_ERROR;
-		}
 		if (mnl_attr_get_type(a) == INET_DIAG_SKV6ONLY && mnl_attr_get_payload_len(a) >= 1)
 			s->v6only = *(const uint8_t *)mnl_attr_get_payload(a);
 		if (mnl_attr_get_type(a) == INET_DIAG_PROTOCOL && mnl_attr_get_payload_len(a) >= 1)
 			s->proto = *(const uint8_t *)mnl_attr_get_payload(a);
+	}
+	/* the loop stops at the first attribute that does not fit: if that is
+	 * before the end of the message, the message is malformed */
+	if ((const char *)a + NLA_HDRLEN <= (const char *)mnl_nlmsg_get_payload_tail(nlh)) {
+		errf(c->err, "inet_diag attribute runs past its message");
+		return MNL_CB_ERROR;
 	}
 	c->n++;
 	return MNL_CB_OK;

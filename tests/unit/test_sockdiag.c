@@ -1,0 +1,171 @@
+/* test_sockdiag.c - the sock_diag parser on recorded dumps
+ * (tests/fixtures/sockdiag/README.md), broken ones included, as iproute2
+ * tests ss on saved dumps. */
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sockdiag.h"
+#include "unit.h"
+
+static char err[ERRLEN];
+
+static int parse(const char *name, struct sockinfo **s, size_t *n)
+{
+	char path[512], *buf;
+	long len;
+	FILE *f;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/sockdiag/%s", unit_fixtures(), name);
+	f = fopen(path, "rb");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	rewind(f);
+	buf = malloc((size_t)len);
+	CU_ASSERT_EQUAL_FATAL(fread(buf, 1, (size_t)len, f), (size_t)len);
+	fclose(f);
+	rc = sockdiag_parse(buf, (size_t)len, s, n, err);
+	free(buf);
+	return rc;
+}
+
+static const char *ep(const struct endpoint *e)
+{
+	static char b[2][80];
+	static int k;
+
+	k = !k;
+	return endpoint_str(e, b[k], sizeof(b[k]));
+}
+
+static void test_listener_and_connection(void)
+{
+	struct sockinfo *s;
+	size_t n;
+	int listen = 0, est = 0;
+
+	CU_ASSERT_EQUAL_FATAL(parse("listen-established.bin", &s, &n), 0);
+	CU_ASSERT_EQUAL(n, 3);
+	for (size_t i = 0; i < n; i++) {
+		CU_ASSERT_EQUAL(s[i].family, AF_INET);
+		CU_ASSERT(s[i].inode != 0);
+		if (s[i].state == TCP_LISTEN) {
+			listen++;
+			CU_ASSERT_STRING_EQUAL(ep(&s[i].local), "127.0.0.1:8080");
+			CU_ASSERT_EQUAL(s[i].remote.port, 0);
+		}
+		if (s[i].state == TCP_ESTABLISHED) {
+			est++;
+			CU_ASSERT(s[i].local.port == 8080 || s[i].remote.port == 8080);
+		}
+	}
+	CU_ASSERT_EQUAL(listen, 1);
+	CU_ASSERT_EQUAL(est, 2);
+	free(s);
+}
+
+static void test_timewait_has_no_inode_and_a_timer(void)
+{
+	struct sockinfo *s;
+	size_t n;
+
+	CU_ASSERT_EQUAL_FATAL(parse("timewait.bin", &s, &n), 0);
+	CU_ASSERT_EQUAL_FATAL(n, 1);
+	CU_ASSERT_EQUAL(s[0].state, TCP_TIME_WAIT);
+	CU_ASSERT_STRING_EQUAL(tcp_state_name(s[0].state), "TIME_WAIT");
+	CU_ASSERT_STRING_EQUAL(ep(&s[0].local), "127.0.0.1:8080");
+	CU_ASSERT_EQUAL(s[0].inode, 0);
+	CU_ASSERT_EQUAL(s[0].timer, TIMER_TIMEWAIT);
+	CU_ASSERT(s[0].expires_ms > 0 && s[0].expires_ms <= 60000);
+	free(s);
+}
+
+static void test_ipv6_v6only(void)
+{
+	struct sockinfo *s;
+	size_t n;
+	int seen = 0;
+
+	CU_ASSERT_EQUAL_FATAL(parse("ipv6.bin", &s, &n), 0);
+	CU_ASSERT_EQUAL(n, 2);
+	for (size_t i = 0; i < n; i++) {
+		CU_ASSERT_EQUAL(s[i].family, AF_INET6);
+		CU_ASSERT_EQUAL(s[i].state, TCP_LISTEN);
+		if (s[i].local.port == 9000) {
+			CU_ASSERT_STRING_EQUAL(ep(&s[i].local), "[::1]:9000");
+			CU_ASSERT_EQUAL(s[i].v6only, 1);
+			seen++;
+		}
+		if (s[i].local.port == 9001) {
+			CU_ASSERT_STRING_EQUAL(ep(&s[i].local), "[::]:9001");
+			CU_ASSERT_EQUAL(s[i].v6only, 0);
+			seen++;
+		}
+	}
+	CU_ASSERT_EQUAL(seen, 2);
+	free(s);
+}
+
+static void test_udp_bound_and_connected(void)
+{
+	struct sockinfo *s;
+	size_t n;
+
+	CU_ASSERT_EQUAL_FATAL(parse("udp.bin", &s, &n), 0);
+	CU_ASSERT_EQUAL_FATAL(n, 2);
+	for (size_t i = 0; i < n; i++) {
+		if (s[i].local.port == 5353)
+			CU_ASSERT_EQUAL(s[i].state, TCP_CLOSE);
+		if (s[i].local.port == 5354) {
+			CU_ASSERT_EQUAL(s[i].state, TCP_ESTABLISHED);
+			CU_ASSERT_EQUAL(s[i].remote.port, 5353);
+		}
+	}
+	free(s);
+}
+
+static void test_empty_table(void)
+{
+	struct sockinfo *s = NULL;
+	size_t n = 99;
+
+	CU_ASSERT_EQUAL(parse("empty.bin", &s, &n), 0);
+	CU_ASSERT_EQUAL(n, 0);
+	free(s);
+}
+
+static void test_broken_dumps_say_what_is_wrong(void)
+{
+	struct sockinfo *s = NULL;
+	size_t n;
+
+	CU_ASSERT_EQUAL(parse("broken-truncated.bin", &s, &n), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "truncated netlink message"));
+	CU_ASSERT_PTR_NULL(s);
+	CU_ASSERT_EQUAL(parse("broken-attribute.bin", &s, &n), -1);
+	CU_ASSERT_STRING_EQUAL(err, "inet_diag attribute runs past its message");
+	CU_ASSERT_EQUAL(parse("broken-error.bin", &s, &n), -1);
+	CU_ASSERT_STRING_EQUAL(err, "sock_diag refused the dump: Invalid argument");
+}
+
+int main(void)
+{
+	CU_TestInfo tests[] = {
+	    {"a listener and a connection", test_listener_and_connection},
+	    {"TIME_WAIT has no inode and a timer", test_timewait_has_no_inode_and_a_timer},
+	    {"IPv6 and v6only", test_ipv6_v6only},
+	    {"UDP bound and connected", test_udp_bound_and_connected},
+	    {"an empty table", test_empty_table},
+	    {"broken dumps say what is wrong", test_broken_dumps_say_what_is_wrong},
+	    CU_TEST_INFO_NULL,
+	};
+	CU_SuiteInfo suites[] = {
+	    {"sockdiag", NULL, NULL, NULL, NULL, tests},
+	    CU_SUITE_INFO_NULL,
+	};
+
+	return unit_main(suites);
+}
