@@ -3,7 +3,6 @@
 #   make            build build/bindlab
 #   make demo       install missing packages, then run the rapid-restart demo
 #   make test       unit tests (also under ASan/UBSan) and end-to-end tests
-#   make lab N=3    run lab 3;  make check N=3: check your fix of it
 #   make fmt lint   clang-format / clang-tidy + cppcheck
 CC      ?= cc
 BUILD   ?= build
@@ -22,7 +21,7 @@ DEPS_DEB     = build-essential libpcap-dev libmnl-dev libcunit1-dev python3-pyte
 
 obj = $(patsubst %.c,$(1)/%.o,$(2))
 
-.PHONY: all demo deps test unit unit-asan e2e e2e-slow lab check fmt lint bench clean repeat \
+.PHONY: all demo deps test unit unit-asan e2e e2e-slow fmt lint bench clean repeat \
 	matrix repeat-library
 
 all: $(BUILD)/bindlab

@@ -36,6 +36,14 @@ const char *errno_name(int e)
 	return buf;
 }
 
+void result_str(long ret, int err, char *buf, size_t len)
+{
+	if (ret == -1)
+		snprintf(buf, len, "-1 %s", errno_name(err));
+	else
+		snprintf(buf, len, "%ld", ret);
+}
+
 int errno_from_name(const char *name)
 {
 	/* glibc knows the names; errno values stay below 200 on Linux. */

@@ -26,6 +26,8 @@ int errf(char *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* "EADDRINUSE" for EADDRINUSE; "E<n>" for an unknown number; "0" for 0. */
 const char *errno_name(int e);
+/* A syscall result as scenarios write it: "0", "5", "-1 EADDRINUSE". */
+void result_str(long ret, int err, char *buf, size_t len);
 /* EADDRINUSE for "EADDRINUSE"; -1 if the name is not an errno. */
 int errno_from_name(const char *name);
 

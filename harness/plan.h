@@ -30,6 +30,11 @@
  *   server: s2 = socket(tcp)
  *   server: bind(s2, 10.0.0.1:8080)           = -1 EADDRINUSE
  *
+ *   server: bind(s2, 10.0.0.1:8080) = 0 retry within 70s   # wait out a TIME_WAIT
+ *   fast-forward timewait server 10.0.0.1:8080            # or end it (SOCK_DESTROY)
+ *   client: connect(c, 10.0.0.1:80) = 0 depends "kernel: ..." # a result known to vary
+ *   server/2: exec("sleep", "60")                          # keeps non-CLOEXEC sockets
+ *
  * Variants: a table runs the scenario once per row, substituting ${column}:
  *
  *   table      reuse_old | reuse_new | rebind

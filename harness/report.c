@@ -24,14 +24,6 @@ static double ms(uint64_t ns)
 	return (double)ns / 1e6;
 }
 
-static void result_str(long ret, int err, char *buf, size_t len)
-{
-	if (ret == -1)
-		snprintf(buf, len, "-1 %s", errno_name(err));
-	else
-		snprintf(buf, len, "%ld", ret);
-}
-
 /* The call as written, with the kernel's answer in place of the expectation. */
 static void call_line(const struct plan *plan, const struct event *e, char *buf, size_t len)
 {
@@ -318,7 +310,7 @@ void report_verdict_line(FILE *out, const struct plan *plan, const struct run_re
 
 /* --- JSON ----------------------------------------------------------------- */
 
-static void js(FILE *out, const char *s)
+void report_json_str(FILE *out, const char *s)
 {
 	fputc('"', out);
 	for (; *s; s++) {
@@ -340,13 +332,13 @@ static void js_ep(FILE *out, const struct endpoint *e)
 {
 	char b[80];
 
-	js(out, endpoint_str(e, b, sizeof(b)));
+	report_json_str(out, endpoint_str(e, b, sizeof(b)));
 }
 
 static void js_sock(FILE *out, const struct sockinfo *s)
 {
 	fprintf(out, "{\"proto\":\"%s\",\"state\":", s->proto == IPPROTO_UDP ? "udp" : "tcp");
-	js(out, tcp_state_name(s->state));
+	report_json_str(out, tcp_state_name(s->state));
 	fprintf(out, ",\"local\":");
 	js_ep(out, &s->local);
 	fprintf(out, ",\"remote\":");
@@ -361,13 +353,13 @@ void report_json(FILE *out, const struct plan *plan, const struct run_result *re
 	char b[600];
 
 	fprintf(out, "{\"file\":");
-	js(out, plan->file);
+	report_json_str(out, plan->file);
 	fprintf(out, ",\"scenario\":");
-	js(out, plan->name);
+	report_json_str(out, plan->name);
 	fprintf(out, ",\"variant\":");
-	js(out, plan->variant);
+	report_json_str(out, plan->variant);
 	fprintf(out, ",\"verdict\":\"%s\",\"kernel\":", verdicts[res->verdict]);
-	js(out, res->kernel);
+	report_json_str(out, res->kernel);
 	fprintf(out, ",\"mode\":\"%s\"", res->rootless ? "rootless" : "root");
 	fprintf(out, ",\"timing\":{\"world_ns\":%llu,\"capture_ns\":%llu,\"verdict_ns\":%llu}",
 		(unsigned long long)res->world_ns, (unsigned long long)res->capture_ns,
@@ -375,43 +367,43 @@ void report_json(FILE *out, const struct plan *plan, const struct run_result *re
 	fprintf(out, ",\"t0_ns\":%llu", (unsigned long long)res->t0);
 	if (res->verdict == VERDICT_ERROR) {
 		fprintf(out, ",\"error\":");
-		js(out, res->error);
+		report_json_str(out, res->error);
 	}
 	if (res->failed_step >= 0) {
 		fprintf(out, ",\"failed\":{\"line\":%d,\"text\":",
 			plan->steps[res->failed_step].pos.line);
-		js(out, plan->steps[res->failed_step].text);
+		report_json_str(out, plan->steps[res->failed_step].text);
 		fputc('}', out);
 	}
 	fprintf(out, ",\"hosts\":[");
 	for (int h = 0; h < plan->nhosts; h++) {
 		fprintf(out, "%s{\"name\":", h ? "," : "");
-		js(out, plan->hosts[h].name);
+		report_json_str(out, plan->hosts[h].name);
 		fprintf(out, ",\"addrs\":[");
 		for (int k = 0; k < plan->hosts[h].naddrs; k++) {
 			fputs(k ? "," : "", out);
-			js(out, addr_str(&plan->hosts[h].addrs[k], b, sizeof(b)));
+			report_json_str(out, addr_str(&plan->hosts[h].addrs[k], b, sizeof(b)));
 		}
 		fprintf(out, "]}");
 	}
 	fprintf(out, "],\"sysctls\":[");
 	for (int k = 0; k < res->nsysctls; k++) {
 		fprintf(out, "%s{\"key\":", k ? "," : "");
-		js(out, res->sysctls[k].key);
+		report_json_str(out, res->sysctls[k].key);
 		fprintf(out, ",\"value\":");
-		js(out, res->sysctls[k].value);
+		report_json_str(out, res->sysctls[k].value);
 		fprintf(out, ",\"host\":");
 		if (res->sysctl_host[k] < 0)
 			fprintf(out, "null,\"default\":true}");
 		else {
-			js(out, plan->hosts[res->sysctl_host[k]].name);
+			report_json_str(out, plan->hosts[res->sysctl_host[k]].name);
 			fprintf(out, ",\"default\":false}");
 		}
 	}
 	fprintf(out, "],\"pcaps\":[");
 	for (int k = 0; k < res->npcaps; k++) {
 		fputs(k ? "," : "", out);
-		js(out, res->pcaps[k]);
+		report_json_str(out, res->pcaps[k]);
 	}
 	fprintf(out, "],\"capture\":{\"frames\":%u,\"bad\":%u,\"dropped\":%u}", res->frames,
 		res->bad_frames, res->drops);
@@ -422,7 +414,7 @@ void report_json(FILE *out, const struct plan *plan, const struct run_result *re
 		fprintf(out, "%s{\"t_ns\":%llu,\"host\":", i ? "," : "",
 			(unsigned long long)(e->t - res->t0));
 		if (e->host >= 0)
-			js(out, plan->hosts[e->host].name);
+			report_json_str(out, plan->hosts[e->host].name);
 		else
 			fputs("null", out);
 		switch (e->kind) {
@@ -430,12 +422,12 @@ void report_json(FILE *out, const struct plan *plan, const struct run_result *re
 			const struct plan_step *st = &plan->steps[e->call.step];
 
 			fprintf(out, ",\"kind\":\"call\",\"proc\":");
-			js(out, plan->procs[e->proc].name);
+			report_json_str(out, plan->procs[e->proc].name);
 			fprintf(out, ",\"line\":%d,\"text\":", st->pos.line);
-			js(out, st->text);
+			report_json_str(out, st->text);
 			fprintf(out, ",\"ret\":%ld,\"errno\":", e->call.ret);
 			if (e->call.ret == -1)
-				js(out, errno_name(e->call.err));
+				report_json_str(out, errno_name(e->call.err));
 			else
 				fputs("null", out);
 			fprintf(out, ",\"dur_ns\":%llu",
@@ -464,11 +456,11 @@ void report_json(FILE *out, const struct plan *plan, const struct run_result *re
 					js_sock(out, &h->sock);
 					fprintf(out, ",\"proc\":");
 					if (h->proc >= 0)
-						js(out, plan->procs[h->proc].name);
+						report_json_str(out, plan->procs[h->proc].name);
 					else
 						fputs("null", out);
 					fprintf(out, ",\"pid\":%d,\"why\":", h->pid);
-					js(out, h->why);
+					report_json_str(out, h->why);
 					fputc('}', out);
 				}
 				fputc(']', out);
@@ -488,7 +480,7 @@ void report_json(FILE *out, const struct plan *plan, const struct run_result *re
 			fprintf(out, ",\"dst\":");
 			js_ep(out, &e->pkt.dst);
 			fprintf(out, ",\"flags\":");
-			js(out, fl);
+			report_json_str(out, fl);
 			fprintf(out, ",\"seq\":%u,\"ack\":%u,\"len\":%u", e->pkt.seq, e->pkt.ack,
 				e->pkt.payload_len);
 			break;
@@ -496,13 +488,13 @@ void report_json(FILE *out, const struct plan *plan, const struct run_result *re
 		case EV_CHECK:
 			fprintf(out, ",\"kind\":\"check\",\"ok\":%s,\"line\":%d,\"text\":",
 				e->ok ? "true" : "false", plan->steps[e->step].pos.line);
-			js(out, plan->steps[e->step].text);
+			report_json_str(out, plan->steps[e->step].text);
 			fprintf(out, ",\"message\":");
-			js(out, e->msg);
+			report_json_str(out, e->msg);
 			break;
 		case EV_NOTE:
 			fprintf(out, ",\"kind\":\"note\",\"message\":");
-			js(out, e->msg);
+			report_json_str(out, e->msg);
 			break;
 		}
 		fputc('}', out);

@@ -17,6 +17,8 @@ void report_text(FILE *out, const struct plan *plan, const struct run_result *re
 		 const struct report_opts *o);
 /* One JSON object (no trailing newline) for one run. */
 void report_json(FILE *out, const struct plan *plan, const struct run_result *res);
+/* s as a JSON string, quoted and escaped. */
+void report_json_str(FILE *out, const char *s);
 /* The one-line verdict: "PASS file (variant)" / "FAIL file:17: ..." */
 void report_verdict_line(FILE *out, const struct plan *plan, const struct run_result *res,
 			 const struct report_opts *o);

@@ -97,14 +97,6 @@ static int check(struct runner *r, int step, int ok, const char *fmt, ...)
 	return timeline_add(&r->res->tl, &ev, r->err);
 }
 
-static void result_str(long ret, int err, char *buf, size_t len)
-{
-	if (ret == -1)
-		snprintf(buf, len, "-1 %s", errno_name(err));
-	else
-		snprintf(buf, len, "%ld", ret);
-}
-
 /* What the runner remembers of every socket an actor told it about: a
  * TIME_WAIT or orphaned socket has no inode and no owner any more, but it
  * kept the SO_REUSEADDR of the socket it came from, and the model needs it. */

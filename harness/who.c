@@ -1,5 +1,6 @@
 /* who.c - see who.h */
 #include "who.h"
+#include "report.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -164,18 +165,6 @@ static void advice(const struct who_sock *w, const struct rsock *cand, char *buf
 	}
 }
 
-static void js(FILE *out, const char *s)
-{
-	fputc('"', out);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fputc('\\', out);
-		if ((unsigned char)*s >= 0x20)
-			fputc(*s, out);
-	}
-	fputc('"', out);
-}
-
 void who_print(FILE *out, const struct who_opts *o, const struct who_result *res)
 {
 	char l[80], r[80], own[160], opts[64], why[400], adv[300];
@@ -187,22 +176,22 @@ void who_print(FILE *out, const struct who_opts *o, const struct who_result *res
 
 			fprintf(out, "%s{\"proto\":\"%s\",\"state\":", k ? "," : "",
 				w->s.proto == IPPROTO_UDP ? "udp" : "tcp");
-			js(out, tcp_state_name(w->s.state));
+			report_json_str(out, tcp_state_name(w->s.state));
 			fprintf(out, ",\"local\":");
-			js(out, endpoint_str(&w->s.local, l, sizeof(l)));
+			report_json_str(out, endpoint_str(&w->s.local, l, sizeof(l)));
 			fprintf(out, ",\"remote\":");
-			js(out, endpoint_str(&w->s.remote, r, sizeof(r)));
+			report_json_str(out, endpoint_str(&w->s.remote, r, sizeof(r)));
 			fprintf(out, ",\"timer\":%d,\"expires_ms\":%u,\"pid\":", w->s.timer,
 				w->s.expires_ms);
 			if (w->pid > 0) {
 				fprintf(out, "%d,\"command\":", w->pid);
-				js(out, w->comm);
+				report_json_str(out, w->comm);
 			} else {
 				fputs("null,\"command\":null", out);
 			}
 			owner_str(w, own, sizeof(own));
 			fprintf(out, ",\"owner\":");
-			js(out, own);
+			report_json_str(out, own);
 			if (w->r.known)
 				fprintf(out, ",\"reuseaddr\":%s,\"reuseport\":%s",
 					w->r.reuseaddr ? "true" : "false",
@@ -219,13 +208,13 @@ void who_print(FILE *out, const struct who_opts *o, const struct who_result *res
 				rules_sentence(w->why, &res->cand, &w->r, why, sizeof(why));
 				advice(w, &res->cand, adv, sizeof(adv));
 				fprintf(out, "%s{\"local\":", k ? "," : "");
-				js(out, endpoint_str(&w->s.local, l, sizeof(l)));
+				report_json_str(out, endpoint_str(&w->s.local, l, sizeof(l)));
 				fprintf(out, ",\"state\":");
-				js(out, tcp_state_name(w->s.state));
+				report_json_str(out, tcp_state_name(w->s.state));
 				fprintf(out, ",\"why\":");
-				js(out, why);
+				report_json_str(out, why);
 				fprintf(out, ",\"fix\":");
-				js(out, adv);
+				report_json_str(out, adv);
 				fputc('}', out);
 			}
 			fputs("]}", out);
