@@ -16,6 +16,7 @@ SAN      = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-re
 HARNESS_SRC := $(sort $(wildcard harness/*.c))
 LIB_SRC     := $(filter-out harness/main.c,$(HARNESS_SRC))
 UNIT_SRC    := $(sort $(wildcard tests/unit/test_*.c))
+SERVERS     := $(patsubst tests/servers/%.c,$(BUILD)/servers/%,$(sort $(wildcard tests/servers/*.c)))
 DEPS_DEB     = build-essential libpcap-dev libmnl-dev libcunit1-dev python3-pytest \
                tcpdump tshark iproute2
 
@@ -24,7 +25,7 @@ obj = $(patsubst %.c,$(1)/%.o,$(2))
 .PHONY: all demo deps test unit unit-asan e2e e2e-slow fmt lint bench clean repeat \
 	matrix repeat-library
 
-all: $(BUILD)/bindlab
+all: $(BUILD)/bindlab $(BUILD)/libbindlab-trace.so $(SERVERS)
 
 # --- the harness ---------------------------------------------------------
 $(BUILD)/%.o: %.c $(wildcard harness/*.h) | $(BUILD)
@@ -36,6 +37,15 @@ $(BUILD)/bindlab: $(call obj,$(BUILD),$(HARNESS_SRC))
 
 $(BUILD):
 	@mkdir -p $@
+
+# LD_PRELOAD library that traces the socket calls of programs run() starts
+$(BUILD)/libbindlab-trace.so: harness/trace/libbindlab-trace.c harness/trace/trace.h | $(BUILD)
+	$(CC) -shared -fPIC $(CFLAGS) $(WARN) -Iharness/trace -o $@ $< -ldl
+
+# small servers for the tests of run() and restart-check
+$(BUILD)/servers/%: tests/servers/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARN) -o $@ $<
 
 # --- unit tests (CUnit), plain and under ASan/UBSan -----------------------
 UNIT_BIN      := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))

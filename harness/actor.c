@@ -15,6 +15,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -39,48 +40,139 @@ struct actor_hello {
 	pid_t pid;
 };
 
-static int send_with_fd(int chan, const void *buf, size_t len, int fd)
+#define FDS_MAX 3
+
+/* Send one message with up to FDS_MAX descriptors (n may be 0). */
+static int send_with_fds(int chan, const void *buf, size_t len, const int *fds, int n)
 {
-	char cbuf[CMSG_SPACE(sizeof(int))];
+	char cbuf[CMSG_SPACE(FDS_MAX * sizeof(int))];
 	struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
 	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
 
-	if (fd >= 0) {
+	if (n > 0) {
 		struct cmsghdr *c;
 
 		memset(cbuf, 0, sizeof(cbuf));
 		mh.msg_control = cbuf;
-		mh.msg_controllen = sizeof(cbuf);
+		mh.msg_controllen = CMSG_SPACE((size_t)n * sizeof(int));
 		c = CMSG_FIRSTHDR(&mh);
 		c->cmsg_level = SOL_SOCKET;
 		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+		c->cmsg_len = CMSG_LEN((size_t)n * sizeof(int));
+		memcpy(CMSG_DATA(c), fds, (size_t)n * sizeof(int));
 	}
 	return sendmsg(chan, &mh, MSG_NOSIGNAL) == (ssize_t)len ? 0 : -1;
 }
 
-/* Receive one message, and a descriptor if one came along (else *fd = -1).
- * Returns the byte count, 0 at EOF, -1 on error. */
-static ssize_t recv_with_fd(int chan, void *buf, size_t len, int *fd)
+static int send_with_fd(int chan, const void *buf, size_t len, int fd)
 {
-	char cbuf[CMSG_SPACE(sizeof(int))];
+	return send_with_fds(chan, buf, len, &fd, fd >= 0);
+}
+
+/* Receive one message and the descriptors that came with it (the rest of
+ * fds[] set to -1).  Returns the byte count, 0 at EOF, -1 on error. */
+static ssize_t recv_with_fds(int chan, void *buf, size_t len, int *fds)
+{
+	char cbuf[CMSG_SPACE(FDS_MAX * sizeof(int))];
 	struct iovec iov = {.iov_base = buf, .iov_len = len};
 	struct msghdr mh = {
 	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
 	struct cmsghdr *c;
 	ssize_t n;
 
-	*fd = -1;
+	for (int k = 0; k < FDS_MAX; k++)
+		fds[k] = -1;
 	do
 		n = recvmsg(chan, &mh, MSG_CMSG_CLOEXEC);
 	while (n < 0 && errno == EINTR);
 	if (n <= 0)
 		return n;
 	for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
-			memcpy(fd, CMSG_DATA(c), sizeof(int));
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+			size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+
+			memcpy(fds, CMSG_DATA(c), (k > FDS_MAX ? FDS_MAX : k) * sizeof(int));
+		}
 	return n;
+}
+
+/* Where the trace records go in a program bindlab runs: far from the
+ * descriptors a program uses, as the channel is. */
+#define TRACE_FD 901
+
+/* Start a program for a run step: its own process group (so that stop()
+ * reaches the program, not the actor), stdout/stderr/trace into the pipes
+ * the runner gave (io[0..2]), LD_PRELOAD with the trace library when there
+ * is one.  Returns the pid, or -1 with errno (exec's, through a pipe). */
+static pid_t start_program(const struct plan_step *st, const int *io)
+{
+	char *argv[9] = {0};
+	size_t off = 0;
+	int status[2], e = 0;
+	pid_t pid;
+
+	for (int k = 0; k < st->argc && k < 8; k++) {
+		argv[k] = (char *)st->data + off;
+		off += strlen(argv[k]) + 1;
+	}
+	if (pipe2(status, O_CLOEXEC) < 0)
+		return -1;
+	pid = fork();
+	if (pid < 0) {
+		close(status[0]);
+		close(status[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		const char *lib = getenv("BINDLAB_TRACE_LIB");
+		char fdnum[16];
+
+		setpgid(0, 0);
+		dup2(io[0], STDOUT_FILENO);
+		dup2(io[1], STDERR_FILENO);
+		dup2(io[2], TRACE_FD);
+		dup2(status[1], TRACE_FD + 1);
+		fcntl(TRACE_FD + 1, F_SETFD, FD_CLOEXEC);
+		close_range(3, TRACE_FD - 1, 0);
+		close_range(TRACE_FD + 2, ~0U, 0);
+		snprintf(fdnum, sizeof(fdnum), "%d", TRACE_FD);
+		setenv("BINDLAB_TRACE_FD", fdnum, 1);
+		if (lib && *lib)
+			setenv("LD_PRELOAD", lib, 1);
+		execvp(argv[0], argv);
+		e = errno;
+		(void)!write(TRACE_FD + 1, &e, sizeof(e));
+		_exit(127);
+	}
+	close(status[1]);
+	if (read(status[0], &e, sizeof(e)) == (ssize_t)sizeof(e)) {
+		close(status[0]);
+		waitpid(pid, NULL, 0);
+		errno = e;
+		return -1;
+	}
+	close(status[0]);
+	return pid;
+}
+
+/* stop(): SIGTERM to the program, as an operator's `kill PID` (its
+ * children are not signalled: a forked worker that keeps the listener is the
+ * kind of thing restart-check must show), then SIGKILL after the grace
+ * period.  Returns the exit status, 128 + signal if it was killed. */
+static long stop_program(pid_t pid, long grace_ms)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0), status = 0;
+	struct pollfd pf = {.fd = pidfd, .events = POLLIN};
+
+	if (pidfd < 0)
+		return -1;
+	kill(pid, SIGTERM);
+	if (poll(&pf, 1, (int)grace_ms) <= 0)
+		kill(pid, SIGKILL);
+	close(pidfd);
+	if (waitpid(pid, &status, 0) < 0)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 static void fill_names(int fd, struct actor_reply *r, int want_peer)
@@ -309,8 +401,10 @@ __attribute__((noreturn)) static void actor_loop(const struct plan *plan, int *f
 	for (;;) {
 		struct actor_req req;
 		struct actor_reply r;
-		int newchan;
-		ssize_t n = recv_with_fd(CHAN_FD, &req, sizeof(req), &newchan);
+		int io[FDS_MAX], newchan;
+		ssize_t n = recv_with_fds(CHAN_FD, &req, sizeof(req), io);
+
+		newchan = io[0];
 
 		if (n <= 0)
 			_exit(0); /* the runner is gone: so is the scenario */
@@ -345,6 +439,28 @@ __attribute__((noreturn)) static void actor_loop(const struct plan *plan, int *f
 				close(newchan);
 			r.ret = pid < 0 ? -1 : pid;
 			r.err = pid < 0 ? errno : 0;
+		} else if (st->kind == STEP_RUN) {
+			r.t_start = now_ns();
+			pid_t pid = io[2] >= 0 ? start_program(st, io) : -1;
+
+			r.t_end = now_ns();
+			r.ret = pid < 0 ? -1 : 0;
+			r.err = pid < 0 ? (io[2] >= 0 ? errno : EBADF) : 0;
+			r.fd = pid;
+			if (pid > 0)
+				fds[st->result_var] = pid;
+			for (int k = 0; k < FDS_MAX; k++)
+				if (io[k] >= 0)
+					close(io[k]);
+		} else if (st->kind == STEP_STOP) {
+			int pid = st->sock_var >= 0 ? fds[st->sock_var] : -1;
+
+			r.t_start = now_ns();
+			r.ret = pid > 0 ? stop_program(pid, st->within_ms) : -1;
+			r.err = r.ret < 0 ? (pid > 0 ? errno : ESRCH) : 0;
+			r.t_end = now_ns();
+			if (newchan >= 0)
+				close(newchan);
 		} else if (st->kind == STEP_EXEC) {
 			char *argv[5] = {0};
 			size_t off = 0;
@@ -473,12 +589,18 @@ static int call_failed(struct actor *a, const char *what, char *err)
 
 int actor_call(struct actor *a, int step, long timeout_ms, struct actor_reply *rep, char *err)
 {
+	return actor_call_fds(a, step, NULL, 0, timeout_ms, rep, err);
+}
+
+int actor_call_fds(struct actor *a, int step, const int *fds, int nfds, long timeout_ms,
+		   struct actor_reply *rep, char *err)
+{
 	struct actor_req req = {.step = step};
 	char what[64];
 
 	if (a->exited || a->chan < 0)
 		return errf(err, "the process has exited");
-	if (send_with_fd(a->chan, &req, sizeof(req), -1) < 0) {
+	if (send_with_fds(a->chan, &req, sizeof(req), fds, nfds) < 0) {
 		errno = EPIPE;
 		return call_failed(a, "", err);
 	}

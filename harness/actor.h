@@ -47,6 +47,11 @@ int actor_spawn(struct actor *a, const struct plan *plan, int proc, const struct
  * died or did not answer in time (then it is killed and marked exited). */
 int actor_call(struct actor *a, int step, long timeout_ms, struct actor_reply *rep, char *err);
 
+/* The same, passing descriptors along with the step (a run step: the write
+ * ends of the program's stdout, stderr and trace pipes). */
+int actor_call_fds(struct actor *a, int step, const int *fds, int nfds, long timeout_ms,
+		   struct actor_reply *rep, char *err);
+
 /* A fork step: parent forks; child becomes a new actor for plan->steps[step].proc.
  * rep->ret is the child's pid (0 on failure with rep->err set). */
 int actor_fork(struct actor *parent, struct actor *child, const struct plan *plan, int step,

@@ -273,8 +273,15 @@ static int parse_ep_any(const char *s, struct endpoint *e, int *any)
 {
 	char tmp[LINE_MAX_LEN + 1];
 	size_t n = strlen(s);
+	long port;
 
 	*any = 0;
+	/* "*:8080": any address (family 0), that port */
+	if (!strncmp(s, "*:", 2) && to_long(s + 2, 1, 65535, &port) == 0) {
+		memset(e, 0, sizeof(*e));
+		e->port = (uint16_t)port;
+		return 0;
+	}
 	if (n >= 2 && !strcmp(s + n - 2, ":*")) {
 		snprintf(tmp, sizeof(tmp), "%.*s:0", (int)(n - 2), s);
 		*any = 1;
@@ -551,7 +558,8 @@ static const struct {
     {"send", STEP_SEND, 2, 2},	       {"recv", STEP_RECV, 2, 3},
     {"sendto", STEP_SENDTO, 3, 3},     {"fork", STEP_FORK, 1, 1},
     {"exit", STEP_EXIT, 0, 1},	       {"setuid", STEP_SETUID, 1, 1},
-    {"exec", STEP_EXEC, 1, 4},
+    {"exec", STEP_EXEC, 1, 4},	       {"run", STEP_RUN, 1, 8},
+    {"stop", STEP_STOP, 1, 2},
 };
 
 static int parse_result(struct ps *ps, const char *s, int col, struct plan_step *st)
@@ -676,20 +684,28 @@ static int parse_call_args(struct ps *ps, struct plan_step *st, const char *call
 			st->status = (int)v;
 		}
 		return 0;
+	case STEP_STOP:
+		st->within_ms = 2000; /* the grace period before SIGKILL */
+		if (n == 2 && parse_dur(a[1].s, &st->within_ms) < 0)
+			return perr(ps, a[1].col, "bad grace period '%s': write 2s or 500ms", a[1].s);
+		return 0;
+	case STEP_RUN:
 	case STEP_EXEC:
 		/* argv as quoted strings, packed NUL-separated into data */
 		for (int k = 0; k < n; k++) {
 			struct plan_step one;
 
 			if (a[k].s[0] != '"')
-				return perr(ps, a[k].col, "exec takes quoted strings: exec(\"/bin/sleep\", \"30\")");
+				return perr(ps, a[k].col, "%s takes quoted strings: %s(\"/bin/sleep\", \"30\")",
+					    call, call);
 			memset(&one, 0, sizeof(one));
 			if (arg_data(ps, &a[k], &one) < 0)
 				return -1;
 			if (one.datalen == 0 || memchr(one.data, '\0', one.datalen))
 				return perr(ps, a[k].col, "an empty or NUL-holding argument");
 			if (st->datalen + one.datalen + 1 > PLAN_DATA_MAX)
-				return perr(ps, a[k].col, "exec arguments longer than %d bytes", PLAN_DATA_MAX);
+				return perr(ps, a[k].col, "%s arguments longer than %d bytes", call,
+					    PLAN_DATA_MAX);
 			memcpy(st->data + st->datalen, one.data, one.datalen);
 			st->datalen += one.datalen;
 			st->data[st->datalen++] = '\0';
@@ -702,7 +718,6 @@ static int parse_call_args(struct ps *ps, struct plan_step *st, const char *call
 		st->uid = (unsigned)v;
 		return 0;
 	default:
-		(void)call;
 		(void)callcol;
 		return 0;
 	}
@@ -767,7 +782,7 @@ static int parse_retry(struct ps *ps, struct plan_step *st, char *rest, int col)
 /* "PROC: [VAR =] CALL(ARGS) [= RESULT]" */
 static int parse_step(struct ps *ps, const char *line, int col0, int colon)
 {
-	struct tok proc, var = {.col = 0}, callname, args[5];
+	struct tok proc, var = {.col = 0}, callname, args[9];
 	const char *s = line;
 	size_t i = (size_t)colon + 1, j;
 	int n, kind = -1, pi;
@@ -841,7 +856,7 @@ static int parse_step(struct ps *ps, const char *line, int col0, int colon)
 		char inner[LINE_MAX_LEN + 1];
 
 		snprintf(inner, sizeof(inner), "%.*s", (int)(k - j - 1), s + j + 1);
-		n = split_args(ps, inner, col0 + (int)j + 1, args, 5);
+		n = split_args(ps, inner, col0 + (int)j + 1, args, 9);
 		if (n < 0)
 			return -1;
 		j = k + 1;
@@ -853,12 +868,14 @@ static int parse_step(struct ps *ps, const char *line, int col0, int colon)
 
 	/* the socket argument and the declared variable */
 	if (st->kind != STEP_SOCKET && st->kind != STEP_FORK && st->kind != STEP_EXIT &&
-	    st->kind != STEP_SETUID && st->kind != STEP_EXEC) {
+	    st->kind != STEP_SETUID && st->kind != STEP_EXEC && st->kind != STEP_RUN) {
 		st->sock_var = var_use(ps, &args[0], pi);
 		if (st->sock_var < 0)
 			return -1;
 	}
-	if (st->kind == STEP_SOCKET || st->kind == STEP_ACCEPT) {
+	if (st->kind == STEP_SOCKET || st->kind == STEP_ACCEPT || st->kind == STEP_RUN) {
+		if (!var.s[0] && st->kind == STEP_RUN)
+			return perr(ps, callname.col, "run needs a name for the program: p = run(...)");
 		if (!var.s[0] && st->kind == STEP_ACCEPT)
 			return perr(ps, callname.col,
 				    "accept needs a name for the new socket: "
@@ -869,7 +886,7 @@ static int parse_step(struct ps *ps, const char *line, int col0, int colon)
 		if (st->result_var < 0)
 			return -1;
 	} else if (var.s[0]) {
-		return perr(ps, var.col, "only socket and accept give a socket a name");
+		return perr(ps, var.col, "only socket, accept and run give a name");
 	}
 	if (st->kind == STEP_FORK) {
 		/* a parent that did nothing yet still exists from the start */
@@ -1068,6 +1085,87 @@ static int parse_socket_check(struct ps *ps, struct plan_step *st, char *rest, i
 	return 0;
 }
 
+/* "expect traced HOST CALL(ARGS) [= RESULT] [within DUR]": a socket call of
+ * a program started with run(), as libbindlab-trace.so reported it. */
+static int parse_traced(struct ps *ps, const char *line, int col0, int restcol)
+{
+	char buf[LINE_MAX_LEN + 1], *rest, *open, *close;
+	struct tok t[2];
+	struct plan_step *st;
+
+	st = new_step(ps, STEP_EXPECT_TRACED, line, col0);
+	if (!st)
+		return -1;
+	copy(buf, sizeof(buf), line + (restcol - col0));
+	rest = buf;
+	if (cut_within(ps, rest, restcol, &st->within_ms) < 0)
+		return -1;
+	if (split_ws(rest, restcol, t, 2) < 2)
+		return perr(ps, restcol, "expected: expect traced HOST bind(ADDRESS:PORT) = RESULT");
+	st->host = host_index(ps->p, t[0].s);
+	if (st->host < 0)
+		return perr(ps, t[0].col, "unknown host '%s'", t[0].s);
+	open = strchr(rest + (t[1].col - restcol), '(');
+	close = open ? strchr(open, ')') : NULL;
+	if (!open || !close)
+		return perr(ps, t[1].col, "expected a call such as bind(*:8080)");
+	*open = '\0';
+	*close = '\0';
+	const char *call = rest + (t[1].col - restcol);
+	int acol = restcol + (int)(open + 1 - rest);
+	struct tok a[3];
+	int n = split_args(ps, open + 1, acol, a, 3);
+
+	if (n < 0)
+		return -1;
+	if (!strcmp(call, "bind") || !strcmp(call, "connect")) {
+		st->traced = !strcmp(call, "bind") ? STEP_BIND : STEP_CONNECT;
+		if (n != 1)
+			return perr(ps, acol, "%s takes one address here: %s(*:8080)", call, call);
+		if (!strncmp(a[0].s, "*:", 2)) {
+			long port;
+
+			if (to_long(a[0].s + 2, 1, 65535, &port) < 0)
+				return perr(ps, a[0].col, "bad port in '%s'", a[0].s);
+			st->ep.port = (uint16_t)port;
+		} else if (arg_ep(ps, &a[0], &st->ep) < 0) {
+			return -1;
+		}
+	} else if (!strcmp(call, "listen")) {
+		st->traced = STEP_LISTEN;
+		if (n != 0)
+			return perr(ps, acol, "listen takes no argument here: listen()");
+	} else if (!strcmp(call, "setsockopt")) {
+		long v;
+		size_t i;
+
+		st->traced = STEP_SETSOCKOPT;
+		if (n != 2)
+			return perr(ps, acol, "setsockopt takes OPTION, VALUE here");
+		for (i = 0; i < sizeof(opt_names) / sizeof(opt_names[0]); i++)
+			if (!strcmp(a[0].s, opt_names[i]))
+				break;
+		if (i == sizeof(opt_names) / sizeof(opt_names[0]))
+			return perr(ps, a[0].col, "unknown socket option '%s'", a[0].s);
+		st->opt = (enum plan_opt)i;
+		if (arg_int(ps, &a[1], 0, 1 << 30, &v) < 0)
+			return -1;
+		st->optval = (int)v;
+	} else {
+		return perr(ps, t[1].col, "cannot expect a traced '%s': bind, listen, connect or setsockopt",
+			    call);
+	}
+	char *r = close + 1;
+
+	while (*r == ' ' || *r == '\t')
+		r++;
+	if (*r == '=')
+		return parse_result(ps, r + 1, restcol + (int)(r + 1 - rest), st);
+	if (*r)
+		return perr(ps, restcol + (int)(r - rest), "unexpected '%s'", r);
+	return 0;
+}
+
 /* expect packets ..., expect socket ..., wait until packets/socket ... */
 static int parse_check(struct ps *ps, const char *line, int col0)
 {
@@ -1085,8 +1183,11 @@ static int parse_check(struct ps *ps, const char *line, int col0)
 		return perr(ps, col0 + (int)strlen(line), "expected 'packets' or 'socket'");
 	int ispk = !strcmp(t[what].s, "packets");
 
+	if (!wait && !strcmp(t[what].s, "traced"))
+		return parse_traced(ps, line, col0, t[what].col + 6);
 	if (!ispk && strcmp(t[what].s, "socket"))
-		return perr(ps, t[what].col, "expected 'packets' or 'socket', not '%s'", t[what].s);
+		return perr(ps, t[what].col, "expected 'packets', 'socket' or 'traced', not '%s'",
+			    t[what].s);
 	st = new_step(ps,
 		      ispk ? (wait ? STEP_WAIT_PACKETS : STEP_EXPECT_PACKETS)
 			   : (wait ? STEP_WAIT_SOCKET : STEP_EXPECT_SOCKET),

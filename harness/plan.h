@@ -34,6 +34,9 @@
  *   fast-forward timewait server 10.0.0.1:8080            # or end it (SOCK_DESTROY)
  *   client: connect(c, 10.0.0.1:80) = 0 depends "kernel: ..." # a result known to vary
  *   server/2: exec("sleep", "60")                          # keeps non-CLOEXEC sockets
+ *   server: p = run("python3", "-m", "http.server", "8080") # a real program, traced
+ *   expect traced server bind(*:8080) = 0                  # one of its socket calls
+ *   server: stop(p, 2s)                                    # SIGTERM, then SIGKILL
  *
  * Variants: a table runs the scenario once per row, substituting ${column}:
  *
@@ -97,12 +100,15 @@ enum step_kind {
 	STEP_EXIT,
 	STEP_SETUID,
 	STEP_EXEC,   /* the process becomes another program; it takes no more steps */
+	STEP_RUN,    /* p = run("prog", ...): start a program, traced, output captured */
+	STEP_STOP,   /* stop(p[, grace]): SIGTERM, then SIGKILL after the grace period */
 	/* checks, executed by the driver */
 	STEP_EXPECT_PACKETS, /* "expect packets": waits up to within_ms, then fails */
 	STEP_EXPECT_SOCKET,  /* "expect socket": waits up to within_ms, then fails */
 	STEP_WAIT_PACKETS,   /* "wait until packets": same wait; a timeout is a failure too */
 	STEP_WAIT_SOCKET,    /* "wait until socket" */
 	STEP_FASTFORWARD,    /* "fast-forward timewait": the harness ends TIME_WAITs early */
+	STEP_EXPECT_TRACED,  /* "expect traced HOST bind(...) = R": a program's traced call */
 };
 
 /* Socket options a scenario may set. */
@@ -176,8 +182,12 @@ struct plan_step {
 	size_t datalen;
 	/* STEP_FORK: the process copied (proc is the new one) */
 	int parent;
-	/* STEP_EXEC: argc strings, NUL-separated, in data (datalen bytes in all) */
+	/* STEP_EXEC, STEP_RUN: argc strings, NUL-separated, in data (datalen bytes) */
 	int argc;
+	/* STEP_EXPECT_TRACED: the call looked for (a STEP_ kind: BIND, LISTEN,
+	 * CONNECT, SETSOCKOPT), with ep / opt+optval as its arguments;
+	 * ep.addr.family 0 means any address */
+	int traced;
 	/* STEP_EXIT: status; STEP_SETUID: uid */
 	int status;
 	unsigned uid;

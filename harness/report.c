@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #define COL_W 40 /* a host's column in the ladder */
 #define MID_W 24 /* the arrows between two hosts */
@@ -79,6 +80,52 @@ static void holder_line(const struct plan *plan, const struct ev_holder *h, char
 		snprintf(buf + strlen(buf), len - strlen(buf), ", %.1f s left",
 			 s->expires_ms / 1000.0);
 	snprintf(buf + strlen(buf), len - strlen(buf), " (%s)", who);
+}
+
+static const char *trace_call_name(uint32_t c)
+{
+	static const char *names[] = {"?",	  "socket", "setsockopt", "bind",  "listen",
+				      "accept", "connect", "shutdown",   "close", "exit"};
+
+	return c < sizeof(names) / sizeof(names[0]) ? names[c] : "?";
+}
+
+/* "bind(3, 0.0.0.0:8080) = -1 EADDRINUSE" for a traced call. */
+static void trace_line(const struct trace_rec *t, char *buf, size_t len)
+{
+	char res[48], ep[80] = "";
+
+	result_str((long)t->ret, t->err, res, sizeof(res));
+	if (t->call == TRACE_BIND || t->call == TRACE_CONNECT) {
+		struct endpoint e = {.port = (uint16_t)t->port};
+
+		e.addr.family = t->family;
+		memcpy(&e.addr.u, t->addr, t->family == AF_INET ? 4 : 16);
+		endpoint_str(&e, ep, sizeof(ep));
+	}
+	switch (t->call) {
+	case TRACE_SOCKET:
+		snprintf(buf, len, "socket(%s, %s) = %s", t->family == AF_INET6 ? "AF_INET6" : "AF_INET",
+			 (t->port & 0xf) == SOCK_DGRAM ? "SOCK_DGRAM" : "SOCK_STREAM", res);
+		break;
+	case TRACE_SETSOCKOPT:
+		snprintf(buf, len, "setsockopt(%d, %s, %d) = %s", t->fd,
+			 t->level == SOL_SOCKET && t->optname == SO_REUSEADDR   ? "SO_REUSEADDR"
+			 : t->level == SOL_SOCKET && t->optname == SO_REUSEPORT ? "SO_REUSEPORT"
+			 : t->level == IPPROTO_IPV6 && t->optname == IPV6_V6ONLY ? "IPV6_V6ONLY"
+										: "other",
+			 t->optval, res);
+		break;
+	case TRACE_BIND:
+	case TRACE_CONNECT:
+		snprintf(buf, len, "%s(%d, %s) = %s", trace_call_name(t->call), t->fd, ep, res);
+		break;
+	case TRACE_EXIT:
+		snprintf(buf, len, "exit");
+		break;
+	default:
+		snprintf(buf, len, "%s(%d) = %s", trace_call_name(t->call), t->fd, res);
+	}
 }
 
 /* Print text in the column of host (0 left, 1 right) on a ladder line. */
@@ -249,7 +296,41 @@ void report_text(FILE *out, const struct plan *plan, const struct run_result *re
 		case EV_NOTE:
 			fprintf(out, "%s  %sbindlab: %s%s\n", t, DIM(o), e->msg, OFF(o));
 			break;
+		case EV_TRACE: {
+			char tl[200];
+
+			trace_line(&e->trace, tl, sizeof(tl));
+			snprintf(line, sizeof(line), "{%s %d} %s", res->progs[e->prog].cmd,
+				 e->trace.pid, tl);
+			ladder_line(out, plan->nhosts, e->host, t, line);
+			break;
 		}
+		}
+	}
+	for (int k = 0; k < res->nprogs; k++) {
+		const struct run_program *pg = &res->progs[k];
+
+		fprintf(out, "\n  program {%s}, pid %d, started at %s:%d%s%s\n", pg->cmd, pg->pid,
+			plan->file, plan->steps[pg->step].pos.line, pg->traced ? "" : "; not traced: ",
+			pg->traced ? "" : pg->why_untraced);
+		for (int which = 0; which < 2; which++) {
+			const char *buf = which ? pg->err : pg->out;
+			size_t len = which ? pg->errlen : pg->outlen;
+
+			if (!len)
+				continue;
+			fprintf(out, "  | %s:\n", which ? "stderr" : "stdout");
+			for (size_t from = 0; from < len;) {
+				size_t to = from;
+
+				while (to < len && buf[to] != '\n')
+					to++;
+				fprintf(out, "  | %.*s\n", (int)(to - from), buf + from);
+				from = to + 1;
+			}
+		}
+		if (pg->dropped)
+			fprintf(out, "  | ... and %lu more bytes of output, not kept\n", pg->dropped);
 	}
 	if (res->verdict == VERDICT_FAIL && res->failed_step >= 0) {
 		const struct plan_step *st = &plan->steps[res->failed_step];
@@ -496,8 +577,43 @@ void report_json(FILE *out, const struct plan *plan, const struct run_result *re
 			fprintf(out, ",\"kind\":\"note\",\"message\":");
 			report_json_str(out, e->msg);
 			break;
+		case EV_TRACE: {
+			char tl[200];
+
+			trace_line(&e->trace, tl, sizeof(tl));
+			fprintf(out, ",\"kind\":\"traced\",\"program\":%d,\"pid\":%d,\"call\":",
+				e->prog, e->trace.pid);
+			report_json_str(out, trace_call_name(e->trace.call));
+			fprintf(out, ",\"fd\":%d,\"ret\":%lld,\"errno\":", e->trace.fd,
+				(long long)e->trace.ret);
+			if (e->trace.ret == -1)
+				report_json_str(out, errno_name(e->trace.err));
+			else
+				fputs("null", out);
+			fprintf(out, ",\"text\":");
+			report_json_str(out, tl);
+			break;
+		}
 		}
 		fputc('}', out);
+	}
+	fprintf(out, "],\"programs\":[");
+	for (int k = 0; k < res->nprogs; k++) {
+		const struct run_program *pg = &res->progs[k];
+		char buf[RUN_OUTPUT_MAX + 1];
+
+		fprintf(out, "%s{\"cmd\":", k ? "," : "");
+		report_json_str(out, pg->cmd);
+		fprintf(out, ",\"pid\":%d,\"traced\":%s,\"stdout\":", pg->pid,
+			pg->traced ? "true" : "false");
+		memcpy(buf, pg->out, pg->outlen);
+		buf[pg->outlen] = '\0';
+		report_json_str(out, buf);
+		fprintf(out, ",\"stderr\":");
+		memcpy(buf, pg->err, pg->errlen);
+		buf[pg->errlen] = '\0';
+		report_json_str(out, buf);
+		fprintf(out, ",\"dropped\":%lu}", pg->dropped);
 	}
 	fprintf(out, "]}");
 }

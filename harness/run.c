@@ -49,18 +49,81 @@ static void on_pkt(const struct pkt *p, void *arg)
 }
 
 /* Read every packet waiting on the timeline captures, without blocking. */
+/* Read what a program's pipes hold now: output kept up to RUN_OUTPUT_MAX
+ * (a flood is counted, not kept), trace records onto the timeline. */
+static int drain_program(struct runner *r, int k)
+{
+	struct run_program *pg = &r->res->progs[k];
+	char buf[4096];
+	ssize_t n;
+
+	for (int which = 0; which < 2; which++) {
+		int *fd = which ? &pg->fd_err : &pg->fd_out;
+		char *dst = which ? pg->err : pg->out;
+		size_t *len = which ? &pg->errlen : &pg->outlen;
+
+		while (*fd >= 0 && (n = read(*fd, buf, sizeof(buf))) != 0) {
+			if (n < 0)
+				break; /* EAGAIN: nothing more now */
+			size_t room = RUN_OUTPUT_MAX - *len, take = (size_t)n < room ? (size_t)n : room;
+
+			memcpy(dst + *len, buf, take);
+			*len += take;
+			pg->dropped += (unsigned long)n - take;
+		}
+		if (*fd >= 0 && n == 0) {
+			close(*fd);
+			*fd = -1;
+		}
+	}
+	while (pg->fd_trace >= 0) {
+		n = read(pg->fd_trace, pg->trbuf + pg->trlen, sizeof(pg->trbuf) - pg->trlen);
+		if (n == 0) {
+			close(pg->fd_trace);
+			pg->fd_trace = -1;
+			break;
+		}
+		if (n < 0)
+			break;
+		pg->trlen += (size_t)n;
+		if (pg->trlen < sizeof(pg->trbuf))
+			continue;
+		pg->trlen = 0;
+
+		struct event ev;
+
+		memset(&ev, 0, sizeof(ev));
+		ev.kind = EV_TRACE;
+		memcpy(&ev.trace, pg->trbuf, sizeof(ev.trace));
+		ev.t = ev.trace.t_start;
+		ev.proc = pg->proc;
+		ev.host = r->plan->procs[pg->proc].host;
+		ev.step = -1;
+		ev.prog = k;
+		if (timeline_add(&r->res->tl, &ev, r->err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Read every packet waiting on the timeline captures, and what programs
+ * wrote, without blocking. */
 static int drain(struct runner *r)
 {
 	for (int i = 0; i < r->res->ncaps; i++)
 		if (r->res->caps[i] && capture_drain(r->res->caps[i], on_pkt, r, r->err) < 0)
 			return -1;
+	for (int k = 0; k < r->res->nprogs; k++)
+		if (drain_program(r, k) < 0)
+			return -1;
 	return 0;
 }
 
-/* Wait for a packet on any capture, at most ms milliseconds. */
+/* Wait for a packet on any capture or a word from a program, at most ms
+ * milliseconds. */
 static void wait_pkt(struct runner *r, int ms)
 {
-	struct pollfd p[WORLD_IFACES_MAX];
+	struct pollfd p[WORLD_IFACES_MAX + 3 * RUN_PROGS_MAX];
 	int n = 0;
 
 	for (int i = 0; i < r->res->ncaps; i++)
@@ -69,6 +132,17 @@ static void wait_pkt(struct runner *r, int ms)
 			p[n].events = POLLIN;
 			n++;
 		}
+	for (int k = 0; k < r->res->nprogs; k++) {
+		const struct run_program *pg = &r->res->progs[k];
+		int fds[3] = {pg->fd_out, pg->fd_err, pg->fd_trace};
+
+		for (int j = 0; j < 3; j++)
+			if (fds[j] >= 0) {
+				p[n].fd = fds[j];
+				p[n].events = POLLIN;
+				n++;
+			}
+	}
 	if (poll(p, (nfds_t)n, ms) < 0 && errno != EINTR)
 		return;
 }
@@ -309,6 +383,106 @@ out:
 	free(all);
 }
 
+/* Is the file a program would run from argv0 (searched in PATH like execvp)
+ * a static ELF binary, which LD_PRELOAD cannot trace? */
+static int is_static(const char *argv0)
+{
+	char path[4096];
+	const char *dirs = getenv("PATH");
+
+	if (strchr(argv0, '/')) {
+		snprintf(path, sizeof(path), "%s", argv0);
+	} else {
+		path[0] = '\0';
+		for (const char *d = dirs ? dirs : "/usr/bin:/bin"; *d;) {
+			size_t l = strcspn(d, ":");
+
+			snprintf(path, sizeof(path), "%.*s/%s", (int)l, d, argv0);
+			if (access(path, X_OK) == 0)
+				break;
+			path[0] = '\0';
+			d += l + (d[l] == ':');
+		}
+	}
+	FILE *f = path[0] ? fopen(path, "re") : NULL;
+	unsigned char eh[64];
+	int stat = 0;
+
+	if (!f)
+		return 0;
+	/* 64-bit little-endian ELF: no PT_INTERP program header means static */
+	if (fread(eh, 1, sizeof(eh), f) == sizeof(eh) && !memcmp(eh, "\177ELF", 4) && eh[4] == 2) {
+		uint64_t phoff;
+		uint16_t phentsize, phnum;
+
+		memcpy(&phoff, eh + 32, 8);
+		memcpy(&phentsize, eh + 54, 2);
+		memcpy(&phnum, eh + 56, 2);
+		stat = 1;
+		for (unsigned k = 0; k < phnum && phentsize >= 4; k++) {
+			uint32_t type;
+
+			if (fseek(f, (long)(phoff + (uint64_t)k * phentsize), SEEK_SET) ||
+			    fread(&type, 4, 1, f) != 1)
+				break;
+			if (type == 3) /* PT_INTERP: a dynamic loader, so LD_PRELOAD works */
+				stat = 0;
+		}
+	}
+	fclose(f);
+	return stat;
+}
+
+/* A run step: pipes for the program's stdout, stderr and trace records go
+ * to the actor, which starts the program; the runner keeps the read ends. */
+static int run_program(struct runner *r, int i, struct actor_reply *rep)
+{
+	const struct plan_step *st = &r->plan->steps[i];
+	struct run_program *pg;
+	int p[3][2], w[3], rc;
+	const char *lib = getenv("BINDLAB_TRACE_LIB");
+
+	if (r->res->nprogs == RUN_PROGS_MAX)
+		return errf(r->err, "too many programs (at most %d)", RUN_PROGS_MAX);
+	pg = &r->res->progs[r->res->nprogs];
+	memset(pg, 0, sizeof(*pg));
+	pg->proc = st->proc;
+	pg->step = i;
+	pg->fd_out = pg->fd_err = pg->fd_trace = -1;
+	for (size_t off = 0, k = 0; k < (size_t)st->argc; k++) {
+		size_t l = strlen(pg->cmd);
+
+		snprintf(pg->cmd + l, sizeof(pg->cmd) - l, "%s%s", k ? " " : "", st->data + off);
+		off += strlen(st->data + off) + 1;
+	}
+	pg->traced = lib && *lib && access(lib, R_OK) == 0 && !is_static(st->data);
+	if (!pg->traced)
+		snprintf(pg->why_untraced, sizeof(pg->why_untraced), "%s",
+			 is_static(st->data) ? "a static binary: LD_PRELOAD cannot trace it"
+					     : "the trace library is missing (build/libbindlab-trace.so)");
+	for (int k = 0; k < 3; k++)
+		if (pipe2(p[k], O_CLOEXEC) < 0)
+			return errf(r->err, "cannot create a pipe: %s", strerror(errno));
+	for (int k = 0; k < 3; k++) {
+		w[k] = p[k][1];
+		fcntl(p[k][0], F_SETFL, O_NONBLOCK);
+	}
+	rc = actor_call_fds(&r->actors[st->proc], i, w, 3, r->opts->step_timeout_ms, rep, r->err);
+	for (int k = 0; k < 3; k++)
+		close(w[k]);
+	if (rc < 0 || rep->ret < 0) {
+		for (int k = 0; k < 3; k++)
+			close(p[k][0]);
+		return rc;
+	}
+	pg->pid = rep->fd;
+	pg->fd_out = p[0][0];
+	pg->fd_err = p[1][0];
+	pg->fd_trace = p[2][0];
+	r->res->nprogs++;
+	return 0;
+}
+
 static int result_ok(const struct plan_step *st, const struct actor_reply *rep)
 {
 	if (!st->expect.has_expect)
@@ -478,6 +652,11 @@ static int step_call(struct runner *r, int i)
 			rep.ret = 0; /* the child's pid says nothing a scenario can assert */
 	} else if (st->kind == STEP_EXEC) {
 		rc = actor_exec(a, i, r->opts->step_timeout_ms, &rep, r->err);
+	} else if (st->kind == STEP_RUN) {
+		rc = run_program(r, i, &rep);
+	} else if (st->kind == STEP_STOP) {
+		/* the actor waits out the grace period itself */
+		rc = actor_call(a, i, r->opts->step_timeout_ms + st->within_ms, &rep, r->err);
 	} else {
 		rc = actor_call(a, i, r->opts->step_timeout_ms, &rep, r->err);
 		if (rc == 0 && st->retry_ms && !result_ok(st, &rep))
@@ -580,7 +759,8 @@ static int ep_match(const struct endpoint *want, int any_port, const struct endp
 {
 	if (!any_port && want->port != have->port)
 		return 0;
-	return addr_equal(&want->addr, &have->addr);
+	/* "*:8080": any address */
+	return !want->addr.family || addr_equal(&want->addr, &have->addr);
 }
 
 static void sock_str(const struct sockinfo *s, char *buf, size_t len)
@@ -662,6 +842,76 @@ static int step_socket(struct runner *r, int i)
 		     r->plan->hosts[st->host].name,
 		     st->state == PLAN_STATE_NONE ? "gone" : plan_state_name(st->state),
 		     st->within_ms, seen);
+}
+
+static int traced_match(const struct plan_step *st, const struct event *e)
+{
+	const struct trace_rec *t = &e->trace;
+	static const int calls[][2] = {{STEP_BIND, TRACE_BIND},
+				       {STEP_CONNECT, TRACE_CONNECT},
+				       {STEP_LISTEN, TRACE_LISTEN},
+				       {STEP_SETSOCKOPT, TRACE_SETSOCKOPT}};
+	int want = 0;
+
+	for (size_t k = 0; k < sizeof(calls) / sizeof(calls[0]); k++)
+		if (calls[k][0] == st->traced)
+			want = calls[k][1];
+	if (e->kind != EV_TRACE || e->host != st->host || (int)t->call != want)
+		return 0;
+	if (st->expect.has_expect &&
+	    (t->ret != st->expect.value || (t->ret == -1 && t->err != st->expect.err)))
+		return 0;
+	if (want == TRACE_BIND || want == TRACE_CONNECT) {
+		struct endpoint have = {.port = (uint16_t)t->port};
+
+		have.addr.family = t->family;
+		memcpy(&have.addr.u, t->addr, t->family == AF_INET ? 4 : 16);
+		return ep_match(&st->ep, 0, &have);
+	}
+	if (want == TRACE_SETSOCKOPT) {
+		static const int opts[][3] = {
+		    {OPT_SO_REUSEADDR, SOL_SOCKET, SO_REUSEADDR},
+		    {OPT_SO_REUSEPORT, SOL_SOCKET, SO_REUSEPORT},
+		    {OPT_IPV6_V6ONLY, IPPROTO_IPV6, IPV6_V6ONLY},
+		    {OPT_IP_FREEBIND, IPPROTO_IP, IP_FREEBIND},
+		    {OPT_SO_KEEPALIVE, SOL_SOCKET, SO_KEEPALIVE},
+		    {OPT_TCP_NODELAY, IPPROTO_TCP, TCP_NODELAY},
+		};
+
+		for (size_t k = 0; k < sizeof(opts) / sizeof(opts[0]); k++)
+			if (opts[k][0] == (int)st->opt)
+				return t->level == opts[k][1] && t->optname == opts[k][2] &&
+				       t->optval == st->optval;
+		return 0;
+	}
+	return 1;
+}
+
+/* expect traced HOST CALL(...) = R: a program's traced call, waited for
+ * with a bound (the program runs on its own time). */
+static int step_traced(struct runner *r, int i)
+{
+	const struct plan_step *st = &r->plan->steps[i];
+	uint64_t deadline = deadline_of(st->within_ms);
+	int untraced = 0;
+
+	for (int k = 0; k < r->res->nprogs; k++)
+		if (r->plan->procs[r->res->progs[k].proc].host == st->host && !r->res->progs[k].traced)
+			untraced++;
+	for (;;) {
+		if (drain(r) < 0)
+			return -1;
+		for (size_t k = 0; k < r->res->tl.n; k++)
+			if (traced_match(st, &r->res->tl.ev[k]))
+				return check(r, i, 1, "seen");
+		uint64_t now = now_ns();
+
+		if (now >= deadline)
+			break;
+		wait_pkt(r, (int)((deadline - now) / 1000000ull) + 1);
+	}
+	return check(r, i, 0, "no such traced call within %ld ms%s", st->within_ms,
+		     untraced ? " (a program on that host is not traced: see its note)" : "");
 }
 
 /* A pid namespace whose init (the reaper) dies with the runner: then the
@@ -826,6 +1076,21 @@ int run_plan(const struct plan *plan, const struct run_opts *opts, struct run_re
 	if (uname(&u) == 0)
 		snprintf(res->kernel, sizeof(res->kernel), "%s", u.release);
 
+	/* programs started by run() get the trace library that sits beside
+	 * the bindlab binary, unless BINDLAB_TRACE_LIB names another */
+	if (!getenv("BINDLAB_TRACE_LIB")) {
+		char exe[4096], lib[4200];
+		ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+		char *slash;
+
+		exe[n > 0 ? n : 0] = '\0';
+		slash = strrchr(exe, '/');
+		if (slash) {
+			*slash = '\0';
+			snprintf(lib, sizeof(lib), "%s/libbindlab-trace.so", exe);
+			setenv("BINDLAB_TRACE_LIB", lib, 1);
+		}
+	}
 	if (world_enter_userns(&res->rootless, r.err) < 0)
 		goto err;
 	if (world_init(&r.world, plan, r.err) < 0)
@@ -873,6 +1138,9 @@ int run_plan(const struct plan *plan, const struct run_opts *opts, struct run_re
 			break;
 		case STEP_FASTFORWARD:
 			s = step_fastforward(&r, i);
+			break;
+		case STEP_EXPECT_TRACED:
+			s = step_traced(&r, i);
 			break;
 		default:
 			s = step_call(&r, i);

@@ -27,6 +27,24 @@ enum verdict {
 };
 
 #define RUN_NOTES_MAX 32
+#define RUN_PROGS_MAX 16
+#define RUN_OUTPUT_MAX 16384 /* bytes of a program's stdout (and stderr) kept */
+
+/* A program started by a run step. */
+struct run_program {
+	int proc;             /* the scenario process that started it */
+	int step;             /* its run step */
+	int pid;              /* in bindlab's pid namespace */
+	char cmd[200];        /* "python3 -m http.server 8080" */
+	int traced;           /* 0: a static binary or no trace library */
+	char why_untraced[120];
+	char out[RUN_OUTPUT_MAX], err[RUN_OUTPUT_MAX];
+	size_t outlen, errlen;
+	unsigned long dropped; /* bytes past RUN_OUTPUT_MAX, not kept */
+	int fd_out, fd_err, fd_trace; /* read ends, -1 at EOF */
+	unsigned char trbuf[sizeof(struct trace_rec)];
+	size_t trlen;
+};
 
 struct run_result {
 	enum verdict verdict;
@@ -49,6 +67,8 @@ struct run_result {
 	/* kept open past the verdict so their slow close stays off its path */
 	struct capture *caps[WORLD_IFACES_MAX];
 	int ncaps;
+	struct run_program progs[RUN_PROGS_MAX];
+	int nprogs;
 };
 
 /* Run plan.  Returns 0 when a verdict was reached (see res->verdict), or -1

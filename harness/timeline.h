@@ -7,12 +7,14 @@
 #include "decode.h"
 #include "plan.h"
 #include "sockdiag.h"
+#include "trace/trace.h"
 
 enum ev_kind {
 	EV_CALL,   /* a syscall step an actor performed */
 	EV_PACKET, /* a packet seen on a timeline interface */
 	EV_CHECK,  /* an expectation or wait, passed or failed */
 	EV_NOTE,   /* something the harness did or saw (a sysctl, a kill) */
+	EV_TRACE,  /* a socket call of a program started by run(), traced */
 };
 
 #define EV_MSG_MAX 400
@@ -58,6 +60,8 @@ struct event {
 	char msg[EV_MSG_MAX];	   /* EV_CHECK: the failure; EV_NOTE: the text */
 	struct ev_holder *holders; /* EV_CALL that failed with EADDRINUSE */
 	struct ev_model model; /* EV_CALL of a bind or listen */
+	struct trace_rec trace; /* EV_TRACE */
+	int prog;               /* EV_TRACE: index into run_result.progs */
 	int nholders;
 	size_t seq; /* order of arrival, set by timeline_add */
 };
