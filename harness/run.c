@@ -62,6 +62,7 @@ static int drain_program(struct runner *r, int k)
 		char *dst = which ? pg->err : pg->out;
 		size_t *len = which ? &pg->errlen : &pg->outlen;
 
+		n = -1;
 		while (*fd >= 0 && (n = read(*fd, buf, sizeof(buf))) != 0) {
 			if (n < 0)
 				break; /* EAGAIN: nothing more now */
