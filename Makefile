@@ -16,9 +16,10 @@ SAN      = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-re
 HARNESS_SRC := $(sort $(wildcard harness/*.c))
 LIB_SRC     := $(filter-out harness/main.c,$(HARNESS_SRC))
 UNIT_SRC    := $(sort $(wildcard tests/unit/test_*.c))
-SERVERS     := $(patsubst tests/servers/%.c,$(BUILD)/servers/%,$(sort $(wildcard tests/servers/*.c)))
+SERVERS     := $(patsubst tests/servers/%.c,$(BUILD)/servers/%,$(sort $(wildcard tests/servers/*.c))) \
+               $(BUILD)/servers/server-static
 DEPS_DEB     = build-essential libpcap-dev libmnl-dev libcunit1-dev python3-pytest \
-               tcpdump tshark iproute2
+               tcpdump tshark iproute2 socat
 
 obj = $(patsubst %.c,$(1)/%.o,$(2))
 
@@ -42,10 +43,15 @@ $(BUILD):
 $(BUILD)/libbindlab-trace.so: harness/trace/libbindlab-trace.c harness/trace/trace.h | $(BUILD)
 	$(CC) -shared -fPIC $(CFLAGS) $(WARN) -Iharness/trace -o $@ $< -ldl
 
-# small servers for the tests of run() and restart-check
+# small servers for the tests of run() and restart-check (and one static
+# build, which LD_PRELOAD cannot trace)
 $(BUILD)/servers/%: tests/servers/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(WARN) -o $@ $<
+
+$(BUILD)/servers/server-static: tests/servers/server.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARN) -static -o $@ $<
 
 # --- unit tests (CUnit), plain and under ASan/UBSan -----------------------
 UNIT_BIN      := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))

@@ -291,6 +291,12 @@ static void do_step(const struct plan_step *st, int *fds, struct actor_reply *r)
 	case STEP_RECV:
 		ret = recv(fd, buf, st->datalen < sizeof(buf) ? st->datalen : sizeof(buf),
 			   st->dontwait ? MSG_DONTWAIT : 0);
+		/* eof: what a polite client does before it closes (unread data at
+		 * close() would make the kernel send RST instead of FIN) */
+		for (long got = ret; st->until_eof && got > 0;) {
+			got = recv(fd, buf, sizeof(buf), 0);
+			ret = got < 0 ? got : ret + got;
+		}
 		break;
 	case STEP_SETUID:
 		/* Drop supplementary groups first, as a daemon does, so the new

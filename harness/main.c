@@ -557,6 +557,275 @@ out:
 	return rc;
 }
 
+/* --- restart-check ---------------------------------------------------------- */
+
+/* Run one plan in a runner and wait for its report (header, text, JSON). */
+static int run_one(const struct plan *plan, const struct run_opts *ro,
+		   const struct report_opts *rep, struct job *jb, char *err)
+{
+	memset(jb, 0, sizeof(*jb));
+	jb->plan = plan;
+	jb->fd = -1;
+	if (job_start(jb, ro, rep, err) < 0)
+		return -1;
+	while (!jb->done)
+		job_read(jb);
+	if (jb->len < sizeof(struct job_hdr))
+		return errf(err, "the runner died before reporting");
+	return 0;
+}
+
+/* Append s to buf as a scenario string: quoted, with \ and " escaped. */
+static int quote_arg(char *buf, size_t len, const char *s)
+{
+	size_t o = strlen(buf);
+
+	if (o + 3 >= len)
+		return -1;
+	buf[o++] = '"';
+	for (; *s; s++) {
+		if ((unsigned char)*s < 0x20 || o + 4 >= len)
+			return -1;
+		if (*s == '"' || *s == '\\')
+			buf[o++] = '\\';
+		buf[o++] = *s;
+	}
+	buf[o++] = '"';
+	buf[o] = '\0';
+	return 0;
+}
+
+/* The port the program bound before its first successful listen(), from the
+ * discovery run's JSON ("call":"bind" ... "text":"bind(3, 0.0.0.0:8080) = 0"). */
+static int traced_listen_port(const char *json, size_t len)
+{
+	char *copy = strndup(json, len), *p, *l;
+	int port = 0;
+
+	if (!copy)
+		return 0;
+	l = strstr(copy, "\"call\":\"listen\"");
+	if (l && strstr(l, "\"ret\":0")) {
+		*l = '\0';
+		for (p = copy; (p = strstr(p, "\"text\":\"bind(")); p++) {
+			char *colon = strstr(p, ") = 0\"");
+			char *c = colon;
+
+			if (!colon)
+				break;
+			while (c > p && *c != ':')
+				c--;
+			if (*c == ':')
+				port = atoi(c + 1);
+		}
+	}
+	free(copy);
+	return port;
+}
+
+static void restart_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: bindlab restart-check [--port P] [--clients N] [--grace DUR] [--pcap DIR]\n"
+		"                             [--json FILE] [--print-scenario] -- CMD ARGS...\n"
+		"  starts CMD in a fresh world, waits until it listens, connects N clients (default\n"
+		"  2), stops it as an operator would (SIGTERM, SIGKILL after DUR, default 2s),\n"
+		"  starts it again at once and says whether the restart could bind.\n"
+		"  exit status: 0 the restart listens, 1 it could not, 2 bad input or CMD never\n"
+		"  listened the first time\n");
+}
+
+static int cmd_restart_check(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+	    {"port", required_argument, NULL, 'p'},	 {"clients", required_argument, NULL, 'c'},
+	    {"grace", required_argument, NULL, 'g'},	 {"pcap", required_argument, NULL, 'P'},
+	    {"json", required_argument, NULL, 'J'},	 {"print-scenario", no_argument, NULL, 's'},
+	    {"help", no_argument, NULL, 'h'},		 {NULL, 0, NULL, 0}};
+	struct run_opts ro = {.step_timeout_ms = PLAN_WAIT_DEFAULT_MS};
+	struct report_opts rep = {.color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR")};
+	char args[1024] = "", text[4096], grace[32] = "2s", err[ERRLEN];
+	const char *json_path = NULL;
+	int port = 0, clients = 2, print = 0, c, rc = EXIT_USAGE, nplans = 0;
+	int line_first_wait, line_second_wait;
+	struct plan *plans = NULL;
+	struct job jb;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			port = atoi(optarg);
+			if (port <= 0 || port > 65535) {
+				fprintf(stderr, "bindlab: --port takes 1 to 65535\n");
+				return EXIT_USAGE;
+			}
+			break;
+		case 'c':
+			clients = atoi(optarg);
+			if (clients < 0 || clients > 16) {
+				fprintf(stderr, "bindlab: --clients takes 0 to 16\n");
+				return EXIT_USAGE;
+			}
+			break;
+		case 'g':
+			snprintf(grace, sizeof(grace), "%s", optarg);
+			break;
+		case 'P':
+			ro.pcap_dir = optarg;
+			break;
+		case 'J':
+			json_path = optarg;
+			break;
+		case 's':
+			print = 1;
+			break;
+		case 'h':
+			restart_usage(stdout);
+			return EXIT_PASS;
+		default:
+			restart_usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc || argc - optind > 8) {
+		fprintf(stderr, "bindlab: restart-check needs a command after --, with at most 7 "
+				"arguments\n");
+		return EXIT_USAGE;
+	}
+	for (int k = optind; k < argc; k++)
+		if ((k > optind && strlen(args) + 2 < sizeof(args) && strcat(args, ", ") == NULL) ||
+		    quote_arg(args, sizeof(args), argv[k]) < 0) {
+			fprintf(stderr, "bindlab: the command line is too long or holds a control "
+					"character\n");
+			return EXIT_USAGE;
+		}
+	if (ro.pcap_dir && mkdir(ro.pcap_dir, 0755) < 0 && errno != EEXIST) {
+		fprintf(stderr, "bindlab: cannot create '%s': %s\n", ro.pcap_dir, strerror(errno));
+		return EXIT_USAGE;
+	}
+
+	/* Which port?  Asked, or the one its traced bind gave its listener. */
+	if (!port) {
+		snprintf(text, sizeof(text),
+			 "scenario \"restart-check: find the port\"\n"
+			 "host server 10.0.0.1\n"
+			 "server: p = run(%s)\n"
+			 "expect traced server listen() = 0 within 5s\n",
+			 args);
+		if (plan_parse_string("restart-check", text, &plans, &nplans, err) < 0 ||
+		    run_one(&plans[0], &ro, &rep, &jb, err) < 0) {
+			fprintf(stderr, "bindlab: %s\n", err);
+			goto out;
+		}
+		struct job_hdr h;
+
+		memcpy(&h, jb.buf, sizeof(h));
+		port = traced_listen_port(jb.buf + sizeof(h) + h.textlen, h.jsonlen);
+		if (!port) {
+			fwrite(jb.buf + sizeof(h), 1, h.textlen, stdout);
+			fprintf(stderr,
+				"bindlab: the program did not listen within 5 s, or it cannot be "
+				"traced (a static binary): give --port\n");
+			free(jb.buf);
+			goto out;
+		}
+		free(jb.buf);
+		plan_free(plans, nplans);
+		plans = NULL;
+	}
+
+	/* The scenario: start, wait until it listens, clients, stop, restart. */
+	int n = snprintf(text, sizeof(text),
+			 "scenario \"restart-check: %s\"\n"
+			 "host server 10.0.0.1\n"
+			 "host client 10.0.0.2\n"
+			 "server: p = run(%s)\n"
+			 "wait until socket server *:%d LISTEN within 5s\n",
+			 argv[optind], args, port);
+	line_first_wait = 5;
+	for (int k = 1; k <= clients; k++)
+		n += snprintf(text + n, sizeof(text) - (size_t)n,
+			      "client: c%d = socket(tcp)\n"
+			      "client: connect(c%d, 10.0.0.1:%d) = 0\n"
+			      "client: send(c%d, \"hello\\r\\n\") = *\n",
+			      k, k, port, k);
+	n += snprintf(text + n, sizeof(text) - (size_t)n, "server: stop(p, %s)\n", grace);
+	/* the clients read to the end and close, as real clients do: unread
+	 * data at close() would reset the connection instead of closing it */
+	for (int k = 1; k <= clients; k++)
+		n += snprintf(text + n, sizeof(text) - (size_t)n,
+			      "client: recv(c%d, 256, eof) = *\n"
+			      "client: close(c%d) = *\n",
+			      k, k);
+	/* Did the new instance listen?  Its own traced listen() says so; the
+	 * socket table cannot tell it from a listener the old one left behind
+	 * (a forked worker), so it is only the fallback for static binaries. */
+	if (run_program_is_static(argv[optind]))
+		n += snprintf(text + n, sizeof(text) - (size_t)n,
+			      "server: p2 = run(%s)\n"
+			      "wait until socket server *:%d LISTEN within 5s\n",
+			      args, port);
+	else
+		n += snprintf(text + n, sizeof(text) - (size_t)n,
+			      "server: p2 = run(%s)\n"
+			      "expect traced p2 listen() = 0 within 5s\n",
+			      args);
+	line_second_wait = 5 + 3 * clients + 1 + 2 * clients + 2;
+	if ((size_t)n >= sizeof(text)) {
+		fprintf(stderr, "bindlab: the command line is too long\n");
+		goto out;
+	}
+	if (print) {
+		fputs(text, stdout);
+		rc = EXIT_PASS;
+		goto out;
+	}
+	if (plan_parse_string("restart-check", text, &plans, &nplans, err) < 0 ||
+	    run_one(&plans[0], &ro, &rep, &jb, err) < 0) {
+		fprintf(stderr, "bindlab: %s\n", err);
+		goto out;
+	}
+	struct job_hdr h;
+
+	memcpy(&h, jb.buf, sizeof(h));
+	fwrite(jb.buf + sizeof(h), 1, h.textlen, stdout);
+	if (json_path) {
+		FILE *jf = strcmp(json_path, "-") ? fopen(json_path, "w") : stdout;
+
+		if (jf) {
+			fwrite(jb.buf + sizeof(h) + h.textlen, 1, h.jsonlen, jf);
+			fputc('\n', jf);
+			if (jf != stdout)
+				fclose(jf);
+		}
+	}
+	if (h.verdict == VERDICT_PASS) {
+		printf("\nrestart-check: OK: '%s' listens on port %d again right after a rapid "
+		       "restart (%d client%s were connected when it was stopped)\n",
+		       argv[optind], port, clients, clients == 1 ? "" : "s");
+		rc = EXIT_PASS;
+	} else if (h.verdict == VERDICT_FAIL && h.failed_line == line_second_wait) {
+		printf("\nrestart-check: FAILED: the restarted '%s' could not listen on port %d "
+		       "(see the restarted program's traced bind and what was in the way, above)\n",
+		       argv[optind], port);
+		rc = EXIT_FAIL;
+	} else if (h.verdict == VERDICT_FAIL && h.failed_line == line_first_wait) {
+		printf("\nrestart-check: '%s' never listened on port %d the first time: nothing "
+		       "to restart (its output is above)\n",
+		       argv[optind], port);
+	} else {
+		printf("\nrestart-check: could not complete (line %d of the scenario above failed; "
+		       "--print-scenario shows it)\n",
+		       h.failed_line);
+	}
+	free(jb.buf);
+out:
+	if (plans)
+		plan_free(plans, nplans);
+	return rc;
+}
+
 static int cmd_doctor(void)
 {
 	char report[4096];
@@ -582,6 +851,8 @@ int main(int argc, char **argv)
 		return cmd_doctor();
 	if (!strcmp(argv[1], "who"))
 		return who_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "restart-check"))
+		return cmd_restart_check(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
 		printf("bindlab %s\n", BINDLAB_VERSION);
 		return EXIT_PASS;

@@ -36,6 +36,7 @@ struct ps {
 	struct plan *p;
 	int caps_steps, caps_procs, caps_vars;
 	uint64_t held[VARS_MAX]; /* per variable: bit i = process i holds it */
+	int prog_proc[VARS_MAX]; /* per variable: the process that run() it, or -1 */
 	int scenario_seen;
 };
 
@@ -526,6 +527,8 @@ static int arg_data(struct ps *ps, const struct tok *a, struct plan_step *st)
 				c = '\n';
 			else if (e == 't')
 				c = '\t';
+			else if (e == 'r')
+				c = '\r';
 			else if (e == '\\' || e == '"')
 				c = e;
 			else if (e == 'x' && isxdigit((unsigned char)s[i + 1]) &&
@@ -572,8 +575,15 @@ static int parse_result(struct ps *ps, const char *s, int col, struct plan_step 
 		return perr(ps, col, "expected a result after '='");
 	if (n > 2)
 		return perr(ps, t[2].col, "unexpected '%s' after the result", t[2].s);
+	if (!strcmp(t[0].s, "*") && n == 1) {
+		/* any result, failure included: for what is not the point of the
+		 * scenario (a client's read while the server goes away) */
+		st->expect.has_expect = 1;
+		st->expect.any = 1;
+		return 0;
+	}
 	if (to_long(t[0].s, -1, 1L << 30, &v) < 0)
-		return perr(ps, t[0].col, "bad result '%s': write 0, a count, or -1 ERRNO", t[0].s);
+		return perr(ps, t[0].col, "bad result '%s': write 0, a count, -1 ERRNO or *", t[0].s);
 	st->expect.has_expect = 1;
 	st->expect.value = v;
 	st->expect.pos.line = ps->line;
@@ -671,10 +681,13 @@ static int parse_call_args(struct ps *ps, struct plan_step *st, const char *call
 			return -1;
 		st->datalen = (size_t)v;
 		if (n == 3) {
-			if (strcmp(a[2].s, "dontwait"))
-				return perr(ps, a[2].col, "unknown recv flag '%s': only dontwait",
+			if (!strcmp(a[2].s, "eof"))
+				st->until_eof = 1;
+			else if (!strcmp(a[2].s, "dontwait"))
+				st->dontwait = 1;
+			else
+				return perr(ps, a[2].col, "unknown recv flag '%s': dontwait or eof",
 					    a[2].s);
-			st->dontwait = 1;
 		}
 		return 0;
 	case STEP_EXIT:
@@ -885,6 +898,7 @@ static int parse_step(struct ps *ps, const char *line, int col0, int colon)
 		st->result_var = var_declare(ps, &var, pi);
 		if (st->result_var < 0)
 			return -1;
+		ps->prog_proc[st->result_var] = st->kind == STEP_RUN ? pi : -1;
 	} else if (var.s[0]) {
 		return perr(ps, var.col, "only socket, accept and run give a name");
 	}
@@ -1103,8 +1117,13 @@ static int parse_traced(struct ps *ps, const char *line, int col0, int restcol)
 	if (split_ws(rest, restcol, t, 2) < 2)
 		return perr(ps, restcol, "expected: expect traced HOST bind(ADDRESS:PORT) = RESULT");
 	st->host = host_index(ps->p, t[0].s);
+	for (int v = 0; st->host < 0 && v < ps->p->nvars; v++)
+		if (!strcmp(ps->p->vars[v], t[0].s) && ps->prog_proc[v] >= 0) {
+			st->sock_var = v; /* one program: the one run() named so */
+			st->host = ps->p->procs[ps->prog_proc[v]].host;
+		}
 	if (st->host < 0)
-		return perr(ps, t[0].col, "unknown host '%s'", t[0].s);
+		return perr(ps, t[0].col, "unknown host or program '%s'", t[0].s);
 	open = strchr(rest + (t[1].col - restcol), '(');
 	close = open ? strchr(open, ')') : NULL;
 	if (!open || !close)

@@ -127,6 +127,7 @@ enum plan_opt {
  * none: then the call must succeed (return anything but -1). */
 struct expect_result {
 	int has_expect;
+	int any;    /* "= *": whatever the call returns */
 	long value; /* 0, 5, -1 */
 	int err;    /* errno when value == -1, e.g. EADDRINUSE */
 	struct srcpos pos;
@@ -178,6 +179,7 @@ struct plan_step {
 	/* STEP_SEND, STEP_SENDTO: payload; STEP_RECV: datalen is the max to read,
 	 * dontwait: MSG_DONTWAIT (nothing there: -1 EAGAIN, at once) */
 	int dontwait;
+	int until_eof; /* recv(s, N, eof): read (and drop) until EOF; = the bytes read */
 	char data[PLAN_DATA_MAX];
 	size_t datalen;
 	/* STEP_FORK: the process copied (proc is the new one) */

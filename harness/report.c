@@ -137,6 +137,23 @@ static void ladder_line(FILE *out, int nhosts, int host, const char *t, const ch
 		fprintf(out, "%s  %*s%s\n", t, COL_W + MID_W, "", text);
 }
 
+/* The sockets in the way of an EADDRINUSE, and the rule for each. */
+static void print_holders(FILE *out, const struct plan *plan, const struct event *e,
+			  const struct report_opts *o)
+{
+	char hl[300], line[700];
+
+	for (int k = 0; k < e->nholders; k++) {
+		holder_line(plan, &e->holders[k], hl, sizeof(hl));
+		snprintf(line, sizeof(line), "  %sin the way:%s %s", DIM(o), OFF(o), hl);
+		ladder_line(out, plan->nhosts, e->host, "          ", line);
+		if (!e->holders[k].why[0])
+			continue;
+		snprintf(line, sizeof(line), "  %swhy:%s %s", DIM(o), OFF(o), e->holders[k].why);
+		ladder_line(out, plan->nhosts, e->host, "          ", line);
+	}
+}
+
 /* "S.", "P. len 5", "udp len 12" */
 static void pkt_label(const struct pkt *p, char *buf, size_t len)
 {
@@ -253,19 +270,7 @@ void report_text(FILE *out, const struct plan *plan, const struct run_result *re
 			call_line(plan, e, text, sizeof(text));
 			snprintf(line, sizeof(line), "%s%s", who, text);
 			ladder_line(out, plan->nhosts, e->host, t, line);
-			for (int k = 0; k < e->nholders; k++) {
-				char hl[300];
-
-				holder_line(plan, &e->holders[k], hl, sizeof(hl));
-				snprintf(line, sizeof(line), "  %sin the way:%s %s", DIM(o), OFF(o),
-					 hl);
-				ladder_line(out, plan->nhosts, e->host, "          ", line);
-				if (!e->holders[k].why[0])
-					continue;
-				snprintf(line, sizeof(line), "  %swhy:%s %s", DIM(o), OFF(o),
-					 e->holders[k].why);
-				ladder_line(out, plan->nhosts, e->host, "          ", line);
-			}
+			print_holders(out, plan, e, o);
 			if (e->model.applicable && !e->model.agrees)
 				ladder_line(out, plan->nhosts, e->host, "          ",
 					    "  bindlab's model of the kernel's rules predicted otherwise "
@@ -303,6 +308,7 @@ void report_text(FILE *out, const struct plan *plan, const struct run_result *re
 			snprintf(line, sizeof(line), "{%s %d} %s", res->progs[e->prog].cmd,
 				 e->trace.pid, tl);
 			ladder_line(out, plan->nhosts, e->host, t, line);
+			print_holders(out, plan, e, o);
 			break;
 		}
 		}
@@ -428,6 +434,28 @@ static void js_sock(FILE *out, const struct sockinfo *s)
 		(unsigned long long)s->inode);
 }
 
+static void json_holders(FILE *out, const struct plan *plan, const struct event *e)
+{
+	if (e->nholders) {
+		fprintf(out, ",\"in_the_way\":[");
+		for (int k = 0; k < e->nholders; k++) {
+			const struct ev_holder *h = &e->holders[k];
+
+			fprintf(out, "%s{\"socket\":", k ? "," : "");
+			js_sock(out, &h->sock);
+			fprintf(out, ",\"proc\":");
+			if (h->proc >= 0)
+				report_json_str(out, plan->procs[h->proc].name);
+			else
+				fputs("null", out);
+			fprintf(out, ",\"pid\":%d,\"why\":", h->pid);
+			report_json_str(out, h->why);
+			fputc('}', out);
+		}
+		fputc(']', out);
+	}
+}
+
 void report_json(FILE *out, const struct plan *plan, const struct run_result *res)
 {
 	static const char *verdicts[] = {"pass", "fail", "error"};
@@ -528,24 +556,7 @@ void report_json(FILE *out, const struct plan *plan, const struct run_result *re
 					e->model.applicable ? "true" : "false",
 					e->model.predicted ? "EADDRINUSE" : "no conflict",
 					e->model.agrees ? "true" : "false");
-			if (e->nholders) {
-				fprintf(out, ",\"in_the_way\":[");
-				for (int k = 0; k < e->nholders; k++) {
-					const struct ev_holder *h = &e->holders[k];
-
-					fprintf(out, "%s{\"socket\":", k ? "," : "");
-					js_sock(out, &h->sock);
-					fprintf(out, ",\"proc\":");
-					if (h->proc >= 0)
-						report_json_str(out, plan->procs[h->proc].name);
-					else
-						fputs("null", out);
-					fprintf(out, ",\"pid\":%d,\"why\":", h->pid);
-					report_json_str(out, h->why);
-					fputc('}', out);
-				}
-				fputc(']', out);
-			}
+			json_holders(out, plan, e);
 			break;
 		}
 		case EV_PACKET: {
@@ -592,6 +603,7 @@ void report_json(FILE *out, const struct plan *plan, const struct run_result *re
 				fputs("null", out);
 			fprintf(out, ",\"text\":");
 			report_json_str(out, tl);
+			json_holders(out, plan, e);
 			break;
 		}
 		}

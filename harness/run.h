@@ -29,6 +29,7 @@ enum verdict {
 #define RUN_NOTES_MAX 32
 #define RUN_PROGS_MAX 16
 #define RUN_OUTPUT_MAX 16384 /* bytes of a program's stdout (and stderr) kept */
+#define RUN_FDS_MAX 64
 
 /* A program started by a run step. */
 struct run_program {
@@ -44,6 +45,9 @@ struct run_program {
 	int fd_out, fd_err, fd_trace; /* read ends, -1 at EOF */
 	unsigned char trbuf[sizeof(struct trace_rec)];
 	size_t trlen;
+	/* what its trace says of its sockets, by descriptor (< RUN_FDS_MAX) */
+	int fdtype[RUN_FDS_MAX], fdport[RUN_FDS_MAX], fdreuse[RUN_FDS_MAX][2];
+	int listen_port, listen_reuse[2]; /* its listener: port and options */
 };
 
 struct run_result {
@@ -74,6 +78,10 @@ struct run_result {
 /* Run plan.  Returns 0 when a verdict was reached (see res->verdict), or -1
  * when nothing could run (res->error and err set): both write a report. */
 int run_plan(const struct plan *plan, const struct run_opts *opts, struct run_result *res);
+
+/* Is the program argv0 names (searched in PATH, as execvp does) a static
+ * binary, which LD_PRELOAD cannot trace? */
+int run_program_is_static(const char *argv0);
 
 /* Flush the pcap files; the captures themselves close with the process. */
 void run_finish(struct run_result *res);
