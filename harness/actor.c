@@ -139,7 +139,8 @@ static pid_t start_program(const struct plan_step *st, const int *io)
 		setenv("BINDLAB_TRACE_FD", fdnum, 1);
 		if (lib && *lib)
 			setenv("LD_PRELOAD", lib, 1);
-		execvp(argv[0], argv);
+		if (argv[0])
+			execvp(argv[0], argv);
 		e = errno;
 		(void)!write(TRACE_FD + 1, &e, sizeof(e));
 		_exit(127);
@@ -481,7 +482,9 @@ __attribute__((noreturn)) static void actor_loop(const struct plan *plan, int *f
 			 * runner's answer.  The sockets stay, unless SOCK_CLOEXEC. */
 			fcntl(CHAN_FD, F_SETFD, FD_CLOEXEC);
 			r.t_start = now_ns();
-			execvp(argv[0], argv);
+			errno = EINVAL;
+			if (argv[0])
+				execvp(argv[0], argv);
 			r.t_end = now_ns();
 			r.ret = -1;
 			r.err = errno;

@@ -24,8 +24,8 @@ struct actor_reply {
 	struct endpoint local;
 	int has_peer; /* getpeername() after connect, accept */
 	struct endpoint peer;
-	int fd;		/* the descriptor the step created or used, -1 none */
-	uint64_t inode; /* its socket inode (as sock_diag names it), 0 none */
+	int fd;			  /* the descriptor the step created or used, -1 none */
+	uint64_t inode;		  /* its socket inode (as sock_diag names it), 0 none */
 	int reuseaddr, reuseport; /* that socket's options after the call */
 };
 

@@ -353,15 +353,12 @@ static void job_print(struct job *jb, const struct report_opts *rep, int full, s
 
 static int cmd_run(int argc, char **argv)
 {
-	static const struct option longopts[] = {{"pcap", required_argument, NULL, 'p'},
-						 {"json", required_argument, NULL, 'J'},
-						 {"timeout", required_argument, NULL, 't'},
-						 {"verbose", no_argument, NULL, 'v'},
-						 {"quiet", no_argument, NULL, 'q'},
-						 {"color", no_argument, NULL, 'C'},
-						 {"no-color", no_argument, NULL, 'N'}, {"slow", no_argument, NULL, 'S'},
-						 {"help", no_argument, NULL, 'h'},
-						 {NULL, 0, NULL, 0}};
+	static const struct option longopts[] = {
+	    {"pcap", required_argument, NULL, 'p'},    {"json", required_argument, NULL, 'J'},
+	    {"timeout", required_argument, NULL, 't'}, {"verbose", no_argument, NULL, 'v'},
+	    {"quiet", no_argument, NULL, 'q'},	       {"color", no_argument, NULL, 'C'},
+	    {"no-color", no_argument, NULL, 'N'},      {"slow", no_argument, NULL, 'S'},
+	    {"help", no_argument, NULL, 'h'},	       {NULL, 0, NULL, 0}};
 	struct run_opts ro = {.step_timeout_ms = PLAN_WAIT_DEFAULT_MS};
 	struct report_opts rep = {0};
 	struct strv files = {0};
@@ -570,8 +567,21 @@ static int run_one(const struct plan *plan, const struct run_opts *ro,
 		return -1;
 	while (!jb->done)
 		job_read(jb);
-	if (jb->len < sizeof(struct job_hdr))
+	if (!jb->buf || jb->len < sizeof(struct job_hdr)) {
+		free(jb->buf);
+		jb->buf = NULL;
 		return errf(err, "the runner died before reporting");
+	}
+	return 0;
+}
+
+static int quote_sep(char *buf, size_t len)
+{
+	size_t o = strlen(buf);
+
+	if (o + 3 >= len)
+		return -1;
+	memcpy(buf + o, ", ", 3);
 	return 0;
 }
 
@@ -625,23 +635,24 @@ static int traced_listen_port(const char *json, size_t len)
 
 static void restart_usage(FILE *out)
 {
-	fprintf(out,
-		"usage: bindlab restart-check [--port P] [--clients N] [--grace DUR] [--pcap DIR]\n"
-		"                             [--json FILE] [--print-scenario] -- CMD ARGS...\n"
-		"  starts CMD in a fresh world, waits until it listens, connects N clients (default\n"
-		"  2), stops it as an operator would (SIGTERM, SIGKILL after DUR, default 2s),\n"
-		"  starts it again at once and says whether the restart could bind.\n"
-		"  exit status: 0 the restart listens, 1 it could not, 2 bad input or CMD never\n"
-		"  listened the first time\n");
+	fprintf(
+	    out,
+	    "usage: bindlab restart-check [--port P] [--clients N] [--grace DUR] [--pcap DIR]\n"
+	    "                             [--json FILE] [--print-scenario] -- CMD ARGS...\n"
+	    "  starts CMD in a fresh world, waits until it listens, connects N clients (default\n"
+	    "  2), stops it as an operator would (SIGTERM, SIGKILL after DUR, default 2s),\n"
+	    "  starts it again at once and says whether the restart could bind.\n"
+	    "  exit status: 0 the restart listens, 1 it could not, 2 bad input or CMD never\n"
+	    "  listened the first time\n");
 }
 
 static int cmd_restart_check(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    {"port", required_argument, NULL, 'p'},	 {"clients", required_argument, NULL, 'c'},
-	    {"grace", required_argument, NULL, 'g'},	 {"pcap", required_argument, NULL, 'P'},
-	    {"json", required_argument, NULL, 'J'},	 {"print-scenario", no_argument, NULL, 's'},
-	    {"help", no_argument, NULL, 'h'},		 {NULL, 0, NULL, 0}};
+	    {"port", required_argument, NULL, 'p'},  {"clients", required_argument, NULL, 'c'},
+	    {"grace", required_argument, NULL, 'g'}, {"pcap", required_argument, NULL, 'P'},
+	    {"json", required_argument, NULL, 'J'},  {"print-scenario", no_argument, NULL, 's'},
+	    {"help", no_argument, NULL, 'h'},	     {NULL, 0, NULL, 0}};
 	struct run_opts ro = {.step_timeout_ms = PLAN_WAIT_DEFAULT_MS};
 	struct report_opts rep = {.color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR")};
 	char args[1024] = "", text[4096], grace[32] = "2s", err[ERRLEN];
@@ -694,7 +705,7 @@ static int cmd_restart_check(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	for (int k = optind; k < argc; k++)
-		if ((k > optind && strlen(args) + 2 < sizeof(args) && strcat(args, ", ") == NULL) ||
+		if ((k > optind && quote_sep(args, sizeof(args)) < 0) ||
 		    quote_arg(args, sizeof(args), argv[k]) < 0) {
 			fprintf(stderr, "bindlab: the command line is too long or holds a control "
 					"character\n");
@@ -720,6 +731,8 @@ static int cmd_restart_check(int argc, char **argv)
 		}
 		struct job_hdr h;
 
+		if (!jb.buf)
+			goto out; /* run_one() says 0 only with a report; for the analyzer */
 		memcpy(&h, jb.buf, sizeof(h));
 		port = traced_listen_port(jb.buf + sizeof(h) + h.textlen, h.jsonlen);
 		if (!port) {
@@ -788,6 +801,8 @@ static int cmd_restart_check(int argc, char **argv)
 	}
 	struct job_hdr h;
 
+	if (!jb.buf)
+		goto out;
 	memcpy(&h, jb.buf, sizeof(h));
 	fwrite(jb.buf + sizeof(h), 1, h.textlen, stdout);
 	if (json_path) {

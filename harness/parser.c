@@ -583,7 +583,8 @@ static int parse_result(struct ps *ps, const char *s, int col, struct plan_step 
 		return 0;
 	}
 	if (to_long(t[0].s, -1, 1L << 30, &v) < 0)
-		return perr(ps, t[0].col, "bad result '%s': write 0, a count, -1 ERRNO or *", t[0].s);
+		return perr(ps, t[0].col, "bad result '%s': write 0, a count, -1 ERRNO or *",
+			    t[0].s);
 	st->expect.has_expect = 1;
 	st->expect.value = v;
 	st->expect.pos.line = ps->line;
@@ -700,7 +701,8 @@ static int parse_call_args(struct ps *ps, struct plan_step *st, const char *call
 	case STEP_STOP:
 		st->within_ms = 2000; /* the grace period before SIGKILL */
 		if (n == 2 && parse_dur(a[1].s, &st->within_ms) < 0)
-			return perr(ps, a[1].col, "bad grace period '%s': write 2s or 500ms", a[1].s);
+			return perr(ps, a[1].col, "bad grace period '%s': write 2s or 500ms",
+				    a[1].s);
 		return 0;
 	case STEP_RUN:
 	case STEP_EXEC:
@@ -709,7 +711,8 @@ static int parse_call_args(struct ps *ps, struct plan_step *st, const char *call
 			struct plan_step one;
 
 			if (a[k].s[0] != '"')
-				return perr(ps, a[k].col, "%s takes quoted strings: %s(\"/bin/sleep\", \"30\")",
+				return perr(ps, a[k].col,
+					    "%s takes quoted strings: %s(\"/bin/sleep\", \"30\")",
 					    call, call);
 			memset(&one, 0, sizeof(one));
 			if (arg_data(ps, &a[k], &one) < 0)
@@ -888,7 +891,8 @@ static int parse_step(struct ps *ps, const char *line, int col0, int colon)
 	}
 	if (st->kind == STEP_SOCKET || st->kind == STEP_ACCEPT || st->kind == STEP_RUN) {
 		if (!var.s[0] && st->kind == STEP_RUN)
-			return perr(ps, callname.col, "run needs a name for the program: p = run(...)");
+			return perr(ps, callname.col,
+				    "run needs a name for the program: p = run(...)");
 		if (!var.s[0] && st->kind == STEP_ACCEPT)
 			return perr(ps, callname.col,
 				    "accept needs a name for the new socket: "
@@ -1115,7 +1119,8 @@ static int parse_traced(struct ps *ps, const char *line, int col0, int restcol)
 	if (cut_within(ps, rest, restcol, &st->within_ms) < 0)
 		return -1;
 	if (split_ws(rest, restcol, t, 2) < 2)
-		return perr(ps, restcol, "expected: expect traced HOST bind(ADDRESS:PORT) = RESULT");
+		return perr(ps, restcol,
+			    "expected: expect traced HOST bind(ADDRESS:PORT) = RESULT");
 	st->host = host_index(ps->p, t[0].s);
 	for (int v = 0; st->host < 0 && v < ps->p->nvars; v++)
 		if (!strcmp(ps->p->vars[v], t[0].s) && ps->prog_proc[v] >= 0) {
@@ -1171,7 +1176,8 @@ static int parse_traced(struct ps *ps, const char *line, int col0, int restcol)
 			return -1;
 		st->optval = (int)v;
 	} else {
-		return perr(ps, t[1].col, "cannot expect a traced '%s': bind, listen, connect or setsockopt",
+		return perr(ps, t[1].col,
+			    "cannot expect a traced '%s': bind, listen, connect or setsockopt",
 			    call);
 	}
 	char *r = close + 1;

@@ -84,8 +84,8 @@ static void holder_line(const struct plan *plan, const struct ev_holder *h, char
 
 static const char *trace_call_name(uint32_t c)
 {
-	static const char *names[] = {"?",	  "socket", "setsockopt", "bind",  "listen",
-				      "accept", "connect", "shutdown",   "close", "exit"};
+	static const char *names[] = {"?",	"socket",  "setsockopt", "bind",  "listen",
+				      "accept", "connect", "shutdown",	 "close", "exit"};
 
 	return c < sizeof(names) / sizeof(names[0]) ? names[c] : "?";
 }
@@ -105,15 +105,16 @@ static void trace_line(const struct trace_rec *t, char *buf, size_t len)
 	}
 	switch (t->call) {
 	case TRACE_SOCKET:
-		snprintf(buf, len, "socket(%s, %s) = %s", t->family == AF_INET6 ? "AF_INET6" : "AF_INET",
+		snprintf(buf, len, "socket(%s, %s) = %s",
+			 t->family == AF_INET6 ? "AF_INET6" : "AF_INET",
 			 (t->port & 0xf) == SOCK_DGRAM ? "SOCK_DGRAM" : "SOCK_STREAM", res);
 		break;
 	case TRACE_SETSOCKOPT:
 		snprintf(buf, len, "setsockopt(%d, %s, %d) = %s", t->fd,
-			 t->level == SOL_SOCKET && t->optname == SO_REUSEADDR   ? "SO_REUSEADDR"
-			 : t->level == SOL_SOCKET && t->optname == SO_REUSEPORT ? "SO_REUSEPORT"
+			 t->level == SOL_SOCKET && t->optname == SO_REUSEADDR	 ? "SO_REUSEADDR"
+			 : t->level == SOL_SOCKET && t->optname == SO_REUSEPORT	 ? "SO_REUSEPORT"
 			 : t->level == IPPROTO_IPV6 && t->optname == IPV6_V6ONLY ? "IPV6_V6ONLY"
-										: "other",
+										 : "other",
 			 t->optval, res);
 		break;
 	case TRACE_BIND:
@@ -272,9 +273,10 @@ void report_text(FILE *out, const struct plan *plan, const struct run_result *re
 			ladder_line(out, plan->nhosts, e->host, t, line);
 			print_holders(out, plan, e, o);
 			if (e->model.applicable && !e->model.agrees)
-				ladder_line(out, plan->nhosts, e->host, "          ",
-					    "  bindlab's model of the kernel's rules predicted otherwise "
-					    "here: please report it");
+				ladder_line(
+				    out, plan->nhosts, e->host, "          ",
+				    "  bindlab's model of the kernel's rules predicted otherwise "
+				    "here: please report it");
 			if (e->call.ret == -1 && e->call.err == EADDRINUSE && e->nholders == 0)
 				ladder_line(
 				    out, plan->nhosts, e->host, "          ",
@@ -293,8 +295,10 @@ void report_text(FILE *out, const struct plan *plan, const struct run_result *re
 			if (st->kind < STEP_EXPECT_PACKETS && e->ok && !e->msg[0])
 				break;
 			fprintf(out, "%s  %s%s%s %s%s%s\n", t, e->ok ? GREEN(o) : RED(o),
-				!e->ok ? "FAIL" : st->kind < STEP_EXPECT_PACKETS ? "note" : "ok", OFF(o),
-				st->kind < STEP_EXPECT_PACKETS ? "" : st->text,
+				!e->ok				 ? "FAIL"
+				: st->kind < STEP_EXPECT_PACKETS ? "note"
+								 : "ok",
+				OFF(o), st->kind < STEP_EXPECT_PACKETS ? "" : st->text,
 				st->kind < STEP_EXPECT_PACKETS ? "" : ": ", e->msg);
 			break;
 		}
@@ -316,9 +320,24 @@ void report_text(FILE *out, const struct plan *plan, const struct run_result *re
 	for (int k = 0; k < res->nprogs; k++) {
 		const struct run_program *pg = &res->progs[k];
 
-		fprintf(out, "\n  program {%s}, pid %d, started at %s:%d%s%s\n", pg->cmd, pg->pid,
-			plan->file, plan->steps[pg->step].pos.line, pg->traced ? "" : "; not traced: ",
-			pg->traced ? "" : pg->why_untraced);
+		char how[96];
+
+		if (pg->stopped >= 128)
+			snprintf(how, sizeof(how), "stopped: ended by signal %ld%s",
+				 pg->stopped - 128,
+				 pg->stopped == 137 ? " (SIGKILL after the grace period)" : "");
+		else if (pg->stopped >= 0)
+			snprintf(how, sizeof(how), "stopped: exit status %ld", pg->stopped);
+		else if (pg->exited)
+			snprintf(how, sizeof(how), "exited by itself");
+		else if (pg->traced && pg->fd_trace < 0)
+			snprintf(how, sizeof(how), "ended without exiting: killed by a signal?");
+		else
+			snprintf(how, sizeof(how),
+				 "still running at the end: killed with the world");
+		fprintf(out, "\n  program {%s}, pid %d, started at %s:%d; %s%s%s\n", pg->cmd,
+			pg->pid, plan->file, plan->steps[pg->step].pos.line, how,
+			pg->traced ? "" : "; not traced: ", pg->traced ? "" : pg->why_untraced);
 		for (int which = 0; which < 2; which++) {
 			const char *buf = which ? pg->err : pg->out;
 			size_t len = which ? pg->errlen : pg->outlen;
@@ -336,7 +355,8 @@ void report_text(FILE *out, const struct plan *plan, const struct run_result *re
 			}
 		}
 		if (pg->dropped)
-			fprintf(out, "  | ... and %lu more bytes of output, not kept\n", pg->dropped);
+			fprintf(out, "  | ... and %lu more bytes of output, not kept\n",
+				pg->dropped);
 	}
 	if (res->verdict == VERDICT_FAIL && res->failed_step >= 0) {
 		const struct plan_step *st = &plan->steps[res->failed_step];
@@ -592,8 +612,9 @@ void report_json(FILE *out, const struct plan *plan, const struct run_result *re
 			char tl[200];
 
 			trace_line(&e->trace, tl, sizeof(tl));
-			fprintf(out, ",\"kind\":\"traced\",\"program\":%d,\"pid\":%d,\"call\":",
-				e->prog, e->trace.pid);
+			fprintf(out,
+				",\"kind\":\"traced\",\"program\":%d,\"pid\":%d,\"call\":", e->prog,
+				e->trace.pid);
 			report_json_str(out, trace_call_name(e->trace.call));
 			fprintf(out, ",\"fd\":%d,\"ret\":%lld,\"errno\":", e->trace.fd,
 				(long long)e->trace.ret);

@@ -80,8 +80,8 @@ int rules_overlap(const struct rsock *a, const struct rsock *b)
 /* inet_bind_conflict() with relax = true, reuseport_ok = true, no BPF */
 static enum rule tcp_conflict(const struct rsock *sk, const struct rsock *sk2)
 {
-	int reuseport_ok = sk->reuseport && sk2->reuseport &&
-			   (sk2->state == TCP_TIME_WAIT || sk->uid == sk2->uid);
+	int reuseport_ok =
+	    sk->reuseport && sk2->reuseport && (sk2->state == TCP_TIME_WAIT || sk->uid == sk2->uid);
 
 	if (sk->reuseaddr && sk2->reuseaddr && sk2->state != TCP_LISTEN)
 		return RULE_NONE;
@@ -134,7 +134,8 @@ void rules_predict(const struct rsock *cand, int listening, const struct rsock *
 static const char *where(const struct rsock *s, const struct rsock *cand, char *buf, size_t len)
 {
 	if (addr_is_any(&s->local.addr) && !addr_is_any(&cand->local.addr))
-		snprintf(buf, len, "on the wildcard address, which covers every address of the host,");
+		snprintf(buf, len,
+			 "on the wildcard address, which covers every address of the host,");
 	else if (addr_equal(&s->local.addr, &cand->local.addr))
 		snprintf(buf, len, "on the same address");
 	else if (addr_is_any(&cand->local.addr))
@@ -158,25 +159,32 @@ const char *rules_sentence(enum rule r, const struct rsock *cand, const struct r
 		break;
 	case RULE_NO_REUSEADDR:
 		if (other->state == TCP_TIME_WAIT)
-			snprintf(buf, len,
-				 "a TIME_WAIT socket holds the port; a new bind may share it only if "
-				 "the new socket sets SO_REUSEADDR (%s) and the TIME_WAIT one kept it "
-				 "from the socket it came from (%s)",
-				 cand->reuseaddr ? "it does" : "it does not",
-				 !other->known ? "unknown" : other->reuseaddr ? "it did" : "it did not");
+			snprintf(
+			    buf, len,
+			    "a TIME_WAIT socket holds the port; a new bind may share it only if "
+			    "the new socket sets SO_REUSEADDR (%s) and the TIME_WAIT one kept it "
+			    "from the socket it came from (%s)",
+			    cand->reuseaddr ? "it does" : "it does not",
+			    !other->known      ? "unknown"
+			    : other->reuseaddr ? "it did"
+					       : "it did not");
 		else
-			snprintf(buf, len,
-				 "a %s socket %s holds the port; sharing it needs SO_REUSEADDR on both "
-				 "(new socket: %s, old one: %s)",
-				 other->state == TCP_CLOSE ? "bound" : "connected", where(other, cand, w, sizeof(w)),
-				 cand->reuseaddr ? "on" : "off",
-				 !other->known ? "unknown" : other->reuseaddr ? "on" : "off");
+			snprintf(
+			    buf, len,
+			    "a %s socket %s holds the port; sharing it needs SO_REUSEADDR on both "
+			    "(new socket: %s, old one: %s)",
+			    other->state == TCP_CLOSE ? "bound" : "connected",
+			    where(other, cand, w, sizeof(w)), cand->reuseaddr ? "on" : "off",
+			    !other->known      ? "unknown"
+			    : other->reuseaddr ? "on"
+					       : "off");
 		break;
 	case RULE_REUSEPORT_UID:
-		snprintf(buf, len,
-			 "both sockets set SO_REUSEPORT, but they belong to different users (uid %u "
-			 "and %u): SO_REUSEPORT only groups sockets of one user",
-			 cand->uid, other->uid);
+		snprintf(
+		    buf, len,
+		    "both sockets set SO_REUSEPORT, but they belong to different users (uid %u "
+		    "and %u): SO_REUSEPORT only groups sockets of one user",
+		    cand->uid, other->uid);
 		break;
 	case RULE_UDP_NO_REUSE:
 		snprintf(buf, len,

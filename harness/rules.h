@@ -14,32 +14,32 @@
 
 /* A socket as the rules see it. */
 struct rsock {
-	int proto;        /* IPPROTO_TCP, IPPROTO_UDP */
-	int family;       /* AF_INET, AF_INET6 */
-	int state;        /* TCP_* (UDP: TCP_CLOSE or TCP_ESTABLISHED) */
+	int proto;  /* IPPROTO_TCP, IPPROTO_UDP */
+	int family; /* AF_INET, AF_INET6 */
+	int state;  /* TCP_* (UDP: TCP_CLOSE or TCP_ESTABLISHED) */
 	struct endpoint local;
-	int reuseaddr;    /* SO_REUSEADDR (a TIME_WAIT keeps its parent's) */
-	int reuseport;    /* SO_REUSEPORT */
-	int v6only;       /* IPV6_V6ONLY */
-	unsigned uid;     /* the socket's owner uid */
-	int known;        /* reuseaddr/reuseport are known (else assumed 0) */
+	int reuseaddr; /* SO_REUSEADDR (a TIME_WAIT keeps its parent's) */
+	int reuseport; /* SO_REUSEPORT */
+	int v6only;    /* IPV6_V6ONLY */
+	unsigned uid;  /* the socket's owner uid */
+	int known;     /* reuseaddr/reuseport are known (else assumed 0) */
 };
 
 /* Why a socket is (or is not) in the way. */
 enum rule {
 	RULE_NONE = 0,
-	RULE_LISTENER,        /* a LISTEN socket overlaps: SO_REUSEADDR never overrides it */
-	RULE_NO_REUSEADDR,    /* overlapping, and SO_REUSEADDR is not on both sockets */
-	RULE_REUSEPORT_UID,   /* SO_REUSEPORT on both, but different users */
-	RULE_UDP_NO_REUSE,    /* UDP: overlapping, neither both SO_REUSEADDR nor both SO_REUSEPORT */
+	RULE_LISTENER,	    /* a LISTEN socket overlaps: SO_REUSEADDR never overrides it */
+	RULE_NO_REUSEADDR,  /* overlapping, and SO_REUSEADDR is not on both sockets */
+	RULE_REUSEPORT_UID, /* SO_REUSEPORT on both, but different users */
+	RULE_UDP_NO_REUSE,  /* UDP: overlapping, neither both SO_REUSEADDR nor both SO_REUSEPORT */
 };
 
 #define RULES_MAX_CONFLICTS 8
 
 struct prediction {
-	int conflict;                      /* 1: EADDRINUSE */
-	int n;                             /* conflicting sockets */
-	int who[RULES_MAX_CONFLICTS];      /* indexes into the socket list */
+	int conflict;		      /* 1: EADDRINUSE */
+	int n;			      /* conflicting sockets */
+	int who[RULES_MAX_CONFLICTS]; /* indexes into the socket list */
 	enum rule why[RULES_MAX_CONFLICTS];
 };
 

@@ -69,7 +69,8 @@ static int drain_program(struct runner *r, int k)
 		while (*fd >= 0 && (n = read(*fd, buf, sizeof(buf))) != 0) {
 			if (n < 0)
 				break; /* EAGAIN: nothing more now */
-			size_t room = RUN_OUTPUT_MAX - *len, take = (size_t)n < room ? (size_t)n : room;
+			size_t room = RUN_OUTPUT_MAX - *len,
+			       take = (size_t)n < room ? (size_t)n : room;
 
 			memcpy(dst + *len, buf, take);
 			*len += take;
@@ -342,7 +343,7 @@ static int judge(struct runner *r, int host, const struct rsock *cand, uint64_t 
 		goto out;
 
 	ev->holders = calloc(EV_HOLDERS_MAX, sizeof(*ev->holders));
-	if (!ev->holders)
+	if (!ev->holders || !all)
 		goto out;
 	for (int k = 0; k < pr.n && ev->nholders < EV_HOLDERS_MAX; k++) {
 		struct ev_holder *h = &ev->holders[ev->nholders++];
@@ -418,8 +419,8 @@ static void explain(struct runner *r, const struct plan_step *st, const struct a
 	}
 	if (!found)
 		return;
-	ev->model.applicable = cand.local.port != 0 && port_before != 0 &&
-			       (rep->ret == 0 || kernel_eaddrinuse);
+	ev->model.applicable =
+	    cand.local.port != 0 && port_before != 0 && (rep->ret == 0 || kernel_eaddrinuse);
 	ev->model.predicted = judge(r, host, &cand, rep->inode, kernel_eaddrinuse, ev) == 1;
 	ev->model.agrees = !ev->model.applicable || ev->model.predicted == kernel_eaddrinuse;
 }
@@ -465,6 +466,9 @@ static void trace_note(struct run_program *pg, const struct trace_rec *t)
 		break;
 	case TRACE_BIND:
 		pg->fdport[fd] = t->port;
+		break;
+	case TRACE_EXIT:
+		pg->exited = 1;
 		break;
 	case TRACE_LISTEN:
 		pg->listen_port = pg->fdport[fd];
@@ -551,8 +555,9 @@ static int run_program(struct runner *r, int i, struct actor_reply *rep)
 	pg->traced = lib && *lib && access(lib, R_OK) == 0 && !run_program_is_static(st->data);
 	if (!pg->traced)
 		snprintf(pg->why_untraced, sizeof(pg->why_untraced), "%s",
-			 run_program_is_static(st->data) ? "a static binary: LD_PRELOAD cannot trace it"
-					     : "the trace library is missing (build/libbindlab-trace.so)");
+			 run_program_is_static(st->data)
+			     ? "a static binary: LD_PRELOAD cannot trace it"
+			     : "the trace library is missing (build/libbindlab-trace.so)");
 	for (int k = 0; k < 3; k++)
 		if (pipe2(p[k], O_CLOEXEC) < 0)
 			return errf(r->err, "cannot create a pipe: %s", strerror(errno));
@@ -569,6 +574,7 @@ static int run_program(struct runner *r, int i, struct actor_reply *rep)
 		return rc;
 	}
 	pg->pid = rep->fd;
+	pg->stopped = -1;
 	pg->fd_out = p[0][0];
 	pg->fd_err = p[1][0];
 	pg->fd_trace = p[2][0];
@@ -595,7 +601,8 @@ static unsigned timewait_left(struct runner *r, int host, uint16_t port)
 	if (sockdiag_dump(r->sd[host], IPPROTO_TCP, &s, &n, r->err) < 0)
 		return 0;
 	for (size_t k = 0; k < n; k++)
-		if (s[k].state == TCP_TIME_WAIT && s[k].local.port == port && s[k].expires_ms > left)
+		if (s[k].state == TCP_TIME_WAIT && s[k].local.port == port &&
+		    s[k].expires_ms > left)
 			left = s[k].expires_ms;
 	free(s);
 	return left;
@@ -639,9 +646,10 @@ static int retry_call(struct runner *r, int i, struct actor_reply *rep)
 			wait = 1000;
 		if (r->opts->progress_fd >= 0) {
 			char line[160];
-			int len = snprintf(line, sizeof(line),
-					   "\r  %s:%d: waiting for TIME_WAIT on port %u: %5.1f s left ",
-					   r->plan->file, st->pos.line, st->ep.port, left / 1000.0);
+			int len =
+			    snprintf(line, sizeof(line),
+				     "\r  %s:%d: waiting for TIME_WAIT on port %u: %5.1f s left ",
+				     r->plan->file, st->pos.line, st->ep.port, left / 1000.0);
 
 			/* a closed terminal only loses the countdown */
 			(void)!write(r->opts->progress_fd, line, (size_t)len);
@@ -666,11 +674,12 @@ static int retry_call(struct runner *r, int i, struct actor_reply *rep)
 	ev.step = -1;
 	ev.host = host;
 	if (result_ok(st, rep) && began)
-		snprintf(ev.msg, sizeof(ev.msg),
-			 "%s:%d tried %d times over %.1f s (TIME_WAIT had %.1f s left when the wait "
-			 "began); TIME_WAIT lasted %.1f s, from the peer's FIN to the bind",
-			 r->plan->file, st->pos.line, tries, (double)(now_ns() - t0) / 1e9,
-			 left0 / 1000.0, (double)(rep->t_end - began) / 1e9);
+		snprintf(
+		    ev.msg, sizeof(ev.msg),
+		    "%s:%d tried %d times over %.1f s (TIME_WAIT had %.1f s left when the wait "
+		    "began); TIME_WAIT lasted %.1f s, from the peer's FIN to the bind",
+		    r->plan->file, st->pos.line, tries, (double)(now_ns() - t0) / 1e9,
+		    left0 / 1000.0, (double)(rep->t_end - began) / 1e9);
 	else
 		snprintf(ev.msg, sizeof(ev.msg), "%s:%d tried %d times over %.1f s", r->plan->file,
 			 st->pos.line, tries, (double)(now_ns() - t0) / 1e9);
@@ -710,10 +719,11 @@ static int step_fastforward(struct runner *r, int i)
 	}
 	free(s);
 	if (why[0])
-		return check(r, i, 0, "the kernel refused to end the TIME_WAIT on %s: %s", want, why);
+		return check(r, i, 0, "the kernel refused to end the TIME_WAIT on %s: %s", want,
+			     why);
 	if (!done)
-		return check(r, i, 0, "no TIME_WAIT socket on %s on host '%s' to fast-forward", want,
-			     r->plan->hosts[st->host].name);
+		return check(r, i, 0, "no TIME_WAIT socket on %s on host '%s' to fast-forward",
+			     want, r->plan->hosts[st->host].name);
 
 	struct event ev;
 
@@ -752,6 +762,10 @@ static int step_call(struct runner *r, int i)
 	} else if (st->kind == STEP_STOP) {
 		/* the actor waits out the grace period itself */
 		rc = actor_call(a, i, r->opts->step_timeout_ms + st->within_ms, &rep, r->err);
+		for (int k = 0; rc == 0 && k < r->res->nprogs; k++)
+			if (r->plan->steps[r->res->progs[k].step].result_var == st->sock_var &&
+			    r->res->progs[k].proc == st->proc)
+				r->res->progs[k].stopped = rep.ret;
 	} else {
 		rc = actor_call(a, i, r->opts->step_timeout_ms, &rep, r->err);
 		if (rc == 0 && st->retry_ms && !result_ok(st, &rep))
@@ -952,7 +966,8 @@ static int traced_match(const struct runner *r, const struct plan_step *st, cons
 	if (e->kind != EV_TRACE || e->host != st->host || (int)t->call != want)
 		return 0;
 	/* "expect traced p2 ...": only the program run() named p2 */
-	if (st->sock_var >= 0 && r->plan->steps[r->res->progs[e->prog].step].result_var != st->sock_var)
+	if (st->sock_var >= 0 &&
+	    r->plan->steps[r->res->progs[e->prog].step].result_var != st->sock_var)
 		return 0;
 	if (st->expect.has_expect &&
 	    (t->ret != st->expect.value || (t->ret == -1 && t->err != st->expect.err)))
@@ -992,7 +1007,8 @@ static int step_traced(struct runner *r, int i)
 	int untraced = 0;
 
 	for (int k = 0; k < r->res->nprogs; k++)
-		if (r->plan->procs[r->res->progs[k].proc].host == st->host && !r->res->progs[k].traced)
+		if (r->plan->procs[r->res->progs[k].proc].host == st->host &&
+		    !r->res->progs[k].traced)
 			untraced++;
 	for (;;) {
 		if (drain(r) < 0)
@@ -1005,7 +1021,8 @@ static int step_traced(struct runner *r, int i)
 		for (int k = 0; st->sock_var >= 0 && k < r->res->nprogs; k++)
 			if (r->plan->steps[r->res->progs[k].step].result_var == st->sock_var &&
 			    r->res->progs[k].fd_trace < 0 && r->res->progs[k].traced)
-				return check(r, i, 0, "the program exited without making that call");
+				return check(r, i, 0,
+					     "the program exited without making that call");
 		uint64_t now = now_ns();
 
 		if (now >= deadline)

@@ -33,21 +33,23 @@ enum verdict {
 
 /* A program started by a run step. */
 struct run_program {
-	int proc;             /* the scenario process that started it */
-	int step;             /* its run step */
-	int pid;              /* in bindlab's pid namespace */
-	char cmd[200];        /* "python3 -m http.server 8080" */
-	int traced;           /* 0: a static binary or no trace library */
+	int proc;      /* the scenario process that started it */
+	int step;      /* its run step */
+	int pid;       /* in bindlab's pid namespace */
+	char cmd[200]; /* "python3 -m http.server 8080" */
+	int traced;    /* 0: a static binary or no trace library */
 	char why_untraced[120];
 	char out[RUN_OUTPUT_MAX], err[RUN_OUTPUT_MAX];
 	size_t outlen, errlen;
-	unsigned long dropped; /* bytes past RUN_OUTPUT_MAX, not kept */
+	unsigned long dropped;	      /* bytes past RUN_OUTPUT_MAX, not kept */
 	int fd_out, fd_err, fd_trace; /* read ends, -1 at EOF */
 	unsigned char trbuf[sizeof(struct trace_rec)];
 	size_t trlen;
 	/* what its trace says of its sockets, by descriptor (< RUN_FDS_MAX) */
 	int fdtype[RUN_FDS_MAX], fdport[RUN_FDS_MAX], fdreuse[RUN_FDS_MAX][2];
 	int listen_port, listen_reuse[2]; /* its listener: port and options */
+	int exited;			  /* its trace said exit (a crash says nothing) */
+	long stopped;			  /* stop()'s result, -1 if never stopped */
 };
 
 struct run_result {

@@ -44,8 +44,8 @@ struct ev_holder {
  * kernel did. */
 struct ev_model {
 	int applicable; /* 0: port 0, an unbound listen, or another errno */
-	int predicted;  /* 1: the model said EADDRINUSE */
-	int agrees;     /* predicted == (the kernel returned EADDRINUSE) */
+	int predicted;	/* 1: the model said EADDRINUSE */
+	int agrees;	/* predicted == (the kernel returned EADDRINUSE) */
 };
 
 struct event {
@@ -59,9 +59,9 @@ struct event {
 	int step;		   /* EV_CHECK: the step; EV_NOTE: -1 */
 	char msg[EV_MSG_MAX];	   /* EV_CHECK: the failure; EV_NOTE: the text */
 	struct ev_holder *holders; /* EV_CALL that failed with EADDRINUSE */
-	struct ev_model model; /* EV_CALL of a bind or listen */
-	struct trace_rec trace; /* EV_TRACE */
-	int prog;               /* EV_TRACE: index into run_result.progs */
+	struct ev_model model;	   /* EV_CALL of a bind or listen */
+	struct trace_rec trace;	   /* EV_TRACE */
+	int prog;		   /* EV_TRACE: index into run_result.progs */
 	int nholders;
 	size_t seq; /* order of arrival, set by timeline_add */
 };

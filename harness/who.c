@@ -83,8 +83,8 @@ int who_query(const struct who_opts *o, struct who_result *res, char *err)
 			w->r.local = s[k].local;
 			w->r.v6only = s[k].v6only > 0;
 			w->r.uid = s[k].uid;
-			if (s[k].inode &&
-			    sockdiag_owner_fd(s[k].inode, &w->pid, &fd, w->comm, sizeof(w->comm)) == 0)
+			if (s[k].inode && sockdiag_owner_fd(s[k].inode, &w->pid, &fd, w->comm,
+							    sizeof(w->comm)) == 0)
 				owner_options(w->pid, fd, &w->r);
 		}
 		free(s);
@@ -143,15 +143,18 @@ static void advice(const struct who_sock *w, const struct rsock *cand, char *buf
 	case RULE_NO_REUSEADDR:
 		if (w->s.state == TCP_TIME_WAIT)
 			snprintf(buf, len, "%s%swait %.0f s for the TIME_WAIT to end",
-				 !cand->reuseaddr ? "set SO_REUSEADDR on the new socket (--reuseaddr), " : "",
+				 !cand->reuseaddr
+				     ? "set SO_REUSEADDR on the new socket (--reuseaddr), "
+				     : "",
 				 !w->r.known || !w->r.reuseaddr
 				     ? "and on the old server's socket before it closed, or "
 				     : "or ",
 				 w->s.expires_ms / 1000.0);
 		else
-			snprintf(buf, len,
-				 "set SO_REUSEADDR on both sockets (no listener may be among them), "
-				 "or close the socket in the way");
+			snprintf(
+			    buf, len,
+			    "set SO_REUSEADDR on both sockets (no listener may be among them), "
+			    "or close the socket in the way");
 		break;
 	case RULE_REUSEPORT_UID:
 		snprintf(buf, len, "run as the same user (uid %u) as the socket in the way",
@@ -225,8 +228,8 @@ void who_print(FILE *out, const struct who_opts *o, const struct who_result *res
 	if (!res->n)
 		fprintf(out, "nothing on port %u in this network namespace\n", o->ep.port);
 	else
-		fprintf(out, "%-5s %-11s %-24s %-24s %-9s %s\n", "PROTO", "STATE", "LOCAL", "REMOTE",
-			"TIMER", "OWNER");
+		fprintf(out, "%-5s %-11s %-24s %-24s %-9s %s\n", "PROTO", "STATE", "LOCAL",
+			"REMOTE", "TIMER", "OWNER");
 	for (int k = 0; k < res->n; k++) {
 		const struct who_sock *w = &res->socks[k];
 		char timer[16] = "";
@@ -234,12 +237,14 @@ void who_print(FILE *out, const struct who_opts *o, const struct who_result *res
 		if (w->s.timer)
 			snprintf(timer, sizeof(timer), "%.1f s", w->s.expires_ms / 1000.0);
 		owner_str(w, own, sizeof(own));
-		fprintf(out, "%-5s %-11s %-24s %-24s %-9s %s", w->s.proto == IPPROTO_UDP ? "udp" : "tcp",
+		fprintf(out, "%-5s %-11s %-24s %-24s %-9s %s",
+			w->s.proto == IPPROTO_UDP ? "udp" : "tcp",
 			w->s.proto == IPPROTO_UDP
 			    ? (w->s.state == TCP_ESTABLISHED ? "connected" : "bound")
 			    : tcp_state_name(w->s.state),
 			endpoint_str(&w->s.local, l, sizeof(l)),
-			w->s.remote.port ? endpoint_str(&w->s.remote, r, sizeof(r)) : "*", timer, own);
+			w->s.remote.port ? endpoint_str(&w->s.remote, r, sizeof(r)) : "*", timer,
+			own);
 		if (w->pid > 0)
 			fprintf(out, "; %s", opt_str(&w->r, opts, sizeof(opts)));
 		fputc('\n', out);
@@ -249,36 +254,42 @@ void who_print(FILE *out, const struct who_opts *o, const struct who_result *res
 	endpoint_str(&o->ep, l, sizeof(l));
 	if (!res->pred.conflict) {
 		fprintf(out, "\na %s bind to %s%s%s would succeed now\n", o->udp ? "UDP" : "TCP", l,
-			o->reuseaddr ? " with SO_REUSEADDR" : "", o->reuseport ? " with SO_REUSEPORT" : "");
+			o->reuseaddr ? " with SO_REUSEADDR" : "",
+			o->reuseport ? " with SO_REUSEPORT" : "");
 		return;
 	}
 	fprintf(out, "\na %s bind to %s%s%s would fail now: EADDRINUSE\n", o->udp ? "UDP" : "TCP",
-		l, o->reuseaddr ? " with SO_REUSEADDR" : "", o->reuseport ? " with SO_REUSEPORT" : "");
+		l, o->reuseaddr ? " with SO_REUSEADDR" : "",
+		o->reuseport ? " with SO_REUSEPORT" : "");
 	for (int k = 0; k < res->pred.n; k++) {
 		const struct who_sock *w = &res->socks[res->pred.who[k]];
 
 		rules_sentence(w->why, &res->cand, &w->r, why, sizeof(why));
 		advice(w, &res->cand, adv, sizeof(adv));
 		fprintf(out, "  blocked by %s %s: %s\n  to change that: %s\n",
-			tcp_state_name(w->s.state), endpoint_str(&w->s.local, r, sizeof(r)), why, adv);
+			tcp_state_name(w->s.state), endpoint_str(&w->s.local, r, sizeof(r)), why,
+			adv);
 	}
 }
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: bindlab who PORT|ADDR:PORT [--would-bind [--reuseaddr] [--reuseport] "
-		     "[--udp]] [--json]\n"
-		     "  every TCP and UDP socket on that port in this network namespace, with its\n"
-		     "  state, timer and owning process; --would-bind: would a new bind succeed now?\n");
+	fprintf(out,
+		"usage: bindlab who PORT|ADDR:PORT [--would-bind [--reuseaddr] [--reuseport] "
+		"[--udp]] [--json]\n"
+		"  every TCP and UDP socket on that port in this network namespace, with its\n"
+		"  state, timer and owning process; --would-bind: would a new bind succeed now?\n");
 }
 
 int who_main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-	    {"would-bind", no_argument, NULL, 'w'}, {"reuseaddr", no_argument, NULL, 'a'},
-	    {"reuseport", no_argument, NULL, 'p'},  {"udp", no_argument, NULL, 'u'},
-	    {"json", no_argument, NULL, 'j'},       {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0}};
+	static const struct option longopts[] = {{"would-bind", no_argument, NULL, 'w'},
+						 {"reuseaddr", no_argument, NULL, 'a'},
+						 {"reuseport", no_argument, NULL, 'p'},
+						 {"udp", no_argument, NULL, 'u'},
+						 {"json", no_argument, NULL, 'j'},
+						 {"help", no_argument, NULL, 'h'},
+						 {NULL, 0, NULL, 0}};
 	struct who_opts o;
 	struct who_result *res;
 	char err[ERRLEN];

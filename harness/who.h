@@ -20,17 +20,17 @@ struct who_opts {
 
 struct who_sock {
 	struct sockinfo s;
-	int pid;            /* owner, 0 when none */
+	int pid; /* owner, 0 when none */
 	char comm[20];
-	struct rsock r;     /* as the rules see it (options known through pidfd_getfd) */
-	int blocks;         /* with --would-bind: in the way of the new bind */
+	struct rsock r; /* as the rules see it (options known through pidfd_getfd) */
+	int blocks;	/* with --would-bind: in the way of the new bind */
 	enum rule why;
 };
 
 struct who_result {
 	struct who_sock socks[WHO_MAX];
 	int n;
-	struct rsock cand;  /* the bind asked about */
+	struct rsock cand; /* the bind asked about */
 	struct prediction pred;
 };
 

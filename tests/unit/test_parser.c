@@ -203,6 +203,41 @@ static void test_depends_marks_a_result_that_varies(void)
 	free_plans();
 }
 
+static void test_programs_and_traced_calls(void)
+{
+	const char *text = "host server 10.0.0.1\n"
+			   "server: p = run(\"./srv\", \"--port\", \"8080\")\n"
+			   "expect traced p bind(*:8080) = -1 EADDRINUSE within 1s\n"
+			   "expect traced server setsockopt(SO_REUSEADDR, 1)\n"
+			   "wait until socket server *:8080 LISTEN\n"
+			   "server: stop(p, 500ms) = *\n";
+	const struct plan_step *st;
+
+	CU_ASSERT_EQUAL_FATAL(plan_parse_string("x.scn", text, &plans, &nplans, err), 0);
+	st = &plans[0].steps[0];
+	CU_ASSERT_EQUAL(st->kind, STEP_RUN);
+	CU_ASSERT_EQUAL(st->argc, 3);
+	CU_ASSERT_EQUAL(memcmp(st->data, "./srv\0--port\08080\0", st->datalen), 0);
+	st = &plans[0].steps[1];
+	CU_ASSERT_EQUAL(st->kind, STEP_EXPECT_TRACED);
+	CU_ASSERT_EQUAL(st->traced, STEP_BIND);
+	CU_ASSERT_EQUAL(st->sock_var, plans[0].steps[0].result_var);
+	CU_ASSERT_EQUAL(st->ep.addr.family, 0);
+	CU_ASSERT_EQUAL(st->ep.port, 8080);
+	CU_ASSERT_EQUAL(st->expect.err, EADDRINUSE);
+	CU_ASSERT_EQUAL(st->within_ms, 1000);
+	st = &plans[0].steps[2];
+	CU_ASSERT_EQUAL(st->traced, STEP_SETSOCKOPT);
+	CU_ASSERT_EQUAL(st->sock_var, -1);
+	CU_ASSERT_EQUAL(st->opt, OPT_SO_REUSEADDR);
+	CU_ASSERT_EQUAL(plans[0].steps[3].ep.addr.family, 0);
+	st = &plans[0].steps[4];
+	CU_ASSERT_EQUAL(st->kind, STEP_STOP);
+	CU_ASSERT_EQUAL(st->within_ms, 500);
+	CU_ASSERT_EQUAL(st->expect.any, 1);
+	free_plans();
+}
+
 static void test_missing_file(void)
 {
 	CU_ASSERT_EQUAL(plan_parse_file("/nonexistent/x.scn", &plans, &nplans, err), -1);
@@ -290,7 +325,8 @@ int main(void)
 	    {"a forked child holds the parent's sockets",
 	     test_forked_child_holds_the_parents_sockets},
 	    {"depends marks a result that varies", test_depends_marks_a_result_that_varies},
-		{"missing file", test_missing_file},
+	    {"programs and traced calls", test_programs_and_traced_calls},
+	    {"missing file", test_missing_file},
 	    {"flags round trip", test_flags_round_trip},
 	    {"state names", test_state_names},
 	    {"bad fixtures report their position", test_bad_fixtures_report_their_position},

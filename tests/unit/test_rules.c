@@ -65,7 +65,8 @@ static void test_listener_beats_reuseaddr(void)
 
 static void test_timewait_needs_reuseaddr_on_both(void)
 {
-	struct rsock tw = TCP("10.0.0.1:8080", TCP_TIME_WAIT), cand = TCP("10.0.0.1:8080", TCP_CLOSE);
+	struct rsock tw = TCP("10.0.0.1:8080", TCP_TIME_WAIT),
+		     cand = TCP("10.0.0.1:8080", TCP_CLOSE);
 	struct prediction p;
 
 	for (int o = 0; o < 2; o++)
