@@ -1184,6 +1184,36 @@ static int parse_traced(struct ps *ps, const char *line, int col0, int restcol)
 
 	while (*r == ' ' || *r == '\t')
 		r++;
+	/* "setsockopt(SO_REUSEADDR, 1) before bind(*:8080)": on the same socket,
+	 * and earlier than its bind */
+	if (!strncmp(r, "before", 6) && (r[6] == ' ' || r[6] == '\t')) {
+		char *b = r + 6, *bend;
+
+		while (*b == ' ' || *b == '\t')
+			b++;
+		bend = strchr(b, ')');
+		if (st->traced != STEP_SETSOCKOPT || strncmp(b, "bind(", 5) || !bend)
+			return perr(ps, restcol + (int)(b - rest),
+				    "write: setsockopt(OPTION, VALUE) before bind(ADDRESS:PORT)");
+		*bend = '\0';
+		struct tok ep = {.col = restcol + (int)(b + 5 - rest)};
+
+		copy(ep.s, sizeof(ep.s), b + 5);
+		if (!strncmp(ep.s, "*:", 2)) {
+			long port;
+
+			if (to_long(ep.s + 2, 1, 65535, &port) < 0)
+				return perr(ps, ep.col, "bad port in '%s'", ep.s);
+			memset(&st->remote, 0, sizeof(st->remote));
+			st->remote.port = (uint16_t)port;
+		} else if (arg_ep(ps, &ep, &st->remote) < 0) {
+			return -1;
+		}
+		st->remote_set = 1;
+		r = bend + 1;
+		while (*r == ' ' || *r == '\t')
+			r++;
+	}
 	if (*r == '=')
 		return parse_result(ps, r + 1, restcol + (int)(r + 1 - rest), st);
 	if (*r)

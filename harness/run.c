@@ -989,10 +989,25 @@ static int traced_match(const struct runner *r, const struct plan_step *st, cons
 		    {OPT_TCP_NODELAY, IPPROTO_TCP, TCP_NODELAY},
 		};
 
+		int same = 0;
+
 		for (size_t k = 0; k < sizeof(opts) / sizeof(opts[0]); k++)
 			if (opts[k][0] == (int)st->opt)
-				return t->level == opts[k][1] && t->optname == opts[k][2] &&
+				same = t->level == opts[k][1] && t->optname == opts[k][2] &&
 				       t->optval == st->optval;
+		if (!same || !st->remote_set)
+			return same;
+		/* "... before bind(ADDR:PORT)": a later bind of the same socket */
+		for (const struct event *b = e + 1; b < r->res->tl.ev + r->res->tl.n; b++) {
+			struct endpoint have = {.port = (uint16_t)b->trace.port};
+
+			if (b->kind != EV_TRACE || b->prog != e->prog || b->trace.pid != t->pid ||
+			    b->trace.fd != t->fd || b->trace.call != TRACE_BIND)
+				continue;
+			have.addr.family = b->trace.family;
+			memcpy(&have.addr.u, b->trace.addr, b->trace.family == AF_INET ? 4 : 16);
+			return ep_match(&st->remote, 0, &have);
+		}
 		return 0;
 	}
 	return 1;

@@ -22,7 +22,7 @@ def scenario(tmp_path, body):
 def test_a_program_is_traced_and_its_output_kept(run, tmp_path):
     scn = scenario(tmp_path, f"""\
 server: p = run("{SERVER}", "--reuseaddr", "8080")
-expect traced p setsockopt(SO_REUSEADDR, 1) = 0
+expect traced p setsockopt(SO_REUSEADDR, 1) before bind(*:8080)
 expect traced p bind(*:8080) = 0
 wait until socket server *:8080 LISTEN
 client: c = socket(tcp)
@@ -164,3 +164,17 @@ def test_restart_check_needs_a_port_for_a_static_binary(bindlab):
     rc, out = restart_check(bindlab, str(ROOT / "build/servers/server-static"), "--reuseaddr",
                             "9124", port=9124)
     assert rc == 0, out
+
+
+def test_an_option_set_after_bind_does_not_count_as_before(run, tmp_path):
+    late = ("import socket, time; s = socket.socket(); s.bind(('0.0.0.0', 8080)); "
+            "s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.listen(); time.sleep(30)")
+    scn = scenario(tmp_path, f"""\
+server: p = run("python3", "-c", "{late}")
+expect traced p listen() = 0
+expect traced p setsockopt(SO_REUSEADDR, 1) = 0
+expect traced p setsockopt(SO_REUSEADDR, 1) before bind(*:8080) within 200ms
+""")
+    r = run(scn)
+    assert r.rc == 1, r
+    assert f"FAIL {scn}:6: expect traced p setsockopt(SO_REUSEADDR, 1) before bind(*:8080)" in r.out
