@@ -44,6 +44,23 @@ static void usage(FILE *out)
 	    PLAN_WAIT_DEFAULT_MS);
 }
 
+/* A whole number from min to max for option what, or -1 with a message. */
+static int opt_range(const char *s, long min, long max, const char *what, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max) {
+		fprintf(stderr, "bindlab: %s takes a number from %ld to %ld, not '%s'\n", what, min,
+			max, s);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
 /* --- collecting scenario files ------------------------------------------ */
 
 struct strv {
@@ -368,6 +385,7 @@ static int cmd_run(int argc, char **argv)
 	int njobs = 0, jobsmax = 1, verbose = 0, quiet = 0, color = -1, c, rc = EXIT_USAGE;
 	const char *json_path = NULL;
 	struct totals tot = {0};
+	long v;
 	char err[ERRLEN];
 
 	optind = 1;
@@ -380,19 +398,13 @@ static int cmd_run(int argc, char **argv)
 			json_path = optarg;
 			break;
 		case 't':
-			ro.step_timeout_ms = strtol(optarg, NULL, 10);
-			if (ro.step_timeout_ms <= 0 || ro.step_timeout_ms > 600000) {
-				fprintf(stderr,
-					"bindlab: --timeout takes milliseconds, 1 to 600000\n");
+			if (opt_range(optarg, 1, 600000, "--timeout", &ro.step_timeout_ms) < 0)
 				return EXIT_USAGE;
-			}
 			break;
 		case 'j':
-			jobsmax = atoi(optarg);
-			if (jobsmax < 1 || jobsmax > 64) {
-				fprintf(stderr, "bindlab: -j takes a number from 1 to 64\n");
+			if (opt_range(optarg, 1, 64, "-j", &v) < 0)
 				return EXIT_USAGE;
-			}
+			jobsmax = (int)v;
 			break;
 		case 'v':
 			verbose = 1;
@@ -659,6 +671,7 @@ static int cmd_restart_check(int argc, char **argv)
 	const char *json_path = NULL;
 	int port = 0, clients = 2, print = 0, c, rc = EXIT_USAGE, nplans = 0;
 	int line_first_wait, line_second_wait;
+	long v;
 	struct plan *plans = NULL;
 	struct job jb;
 
@@ -666,18 +679,14 @@ static int cmd_restart_check(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
-			port = atoi(optarg);
-			if (port <= 0 || port > 65535) {
-				fprintf(stderr, "bindlab: --port takes 1 to 65535\n");
+			if (opt_range(optarg, 1, 65535, "--port", &v) < 0)
 				return EXIT_USAGE;
-			}
+			port = (int)v;
 			break;
 		case 'c':
-			clients = atoi(optarg);
-			if (clients < 0 || clients > 16) {
-				fprintf(stderr, "bindlab: --clients takes 0 to 16\n");
+			if (opt_range(optarg, 0, 16, "--clients", &v) < 0)
 				return EXIT_USAGE;
-			}
+			clients = (int)v;
 			break;
 		case 'g':
 			snprintf(grace, sizeof(grace), "%s", optarg);
