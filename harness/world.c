@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -529,7 +531,11 @@ static int probe_mode(int rootless, char *err)
 		int ok = -1, fd, dummy = 0;
 
 		close(p[0]);
-		if (rootless && geteuid() == 0 && setgid(65534) == 0 && setuid(65534) < 0)
+		/* as root, try the rootless mode as nobody would; setuid() made
+		 * us undumpable, which would keep /proc/self/uid_map closed */
+		if (rootless && geteuid() == 0 &&
+		    (setgroups(0, NULL) < 0 || setgid(65534) < 0 || setuid(65534) < 0 ||
+		     prctl(PR_SET_DUMPABLE, 1) < 0))
 			errf(e, "cannot become uid 65534 to try: %s", strerror(errno));
 		else if (world_enter_userns(&dummy, e) < 0)
 			;
@@ -581,7 +587,7 @@ int world_probe(char *report, size_t len)
 		    (size_t)snprintf(report + off, len - off, "rootless (user namespace): %s%s\n",
 				     user_ok == 0 ? "works" : "refused: ", user_ok == 0 ? "" : e);
 	if (off < len)
-		snprintf(report + off, len - off, "kernel: %s\n",
+		snprintf(report + off, len - off, "verdict: %s\n",
 			 user_ok == 0 || root_ok == 0 ? "bindlab can run here"
 						      : "bindlab cannot run here");
 	return root_ok == 0 || user_ok == 0 ? 0 : -1;

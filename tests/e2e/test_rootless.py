@@ -58,4 +58,9 @@ def test_demo_runs_as_an_unprivileged_user(nobody_dir, clean_host):
 def test_doctor_says_which_modes_work(bindlab):
     p = subprocess.run([bindlab, "doctor"], capture_output=True, text=True, timeout=30)
     assert p.returncode == 0, p.stdout + p.stderr
-    assert "root" in p.stdout and "works" in p.stdout
+    lines = p.stdout.splitlines()
+    if os.geteuid() == 0:
+        assert lines[0] == "root: works"
+    rootless = "works" if unprivileged_userns_allowed() else "refused: "
+    assert lines[1].startswith(f"rootless (user namespace): {rootless}")
+    assert lines[2] == "verdict: bindlab can run here"
