@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 /* The channel sits far above the descriptors a scenario opens, so that the
@@ -165,12 +166,40 @@ static long stop_program(pid_t pid, long grace_ms)
 	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0), status = 0;
 	struct pollfd pf = {.fd = pidfd, .events = POLLIN};
 
-	if (pidfd < 0)
+	if (pidfd < 0 && errno != ENOSYS)
 		return -1;
-	kill(pid, SIGTERM);
-	if (poll(&pf, 1, (int)grace_ms) <= 0)
-		kill(pid, SIGKILL);
-	close(pidfd);
+	if (pidfd >= 0) {
+		kill(pid, SIGTERM);
+		if (poll(&pf, 1, (int)grace_ms) <= 0)
+			kill(pid, SIGKILL);
+		close(pidfd);
+	} else {
+		/* no pidfd (an old kernel, or valgrind): wait for SIGCHLD */
+		sigset_t chld, old;
+		uint64_t deadline = now_ns() + (uint64_t)grace_ms * 1000000ull;
+
+		sigemptyset(&chld);
+		sigaddset(&chld, SIGCHLD);
+		pid_t w;
+
+		sigprocmask(SIG_BLOCK, &chld, &old);
+		kill(pid, SIGTERM);
+		while ((w = waitpid(pid, &status, WNOHANG)) == 0) {
+			uint64_t now = now_ns();
+			struct timespec ts;
+
+			if (now >= deadline) {
+				kill(pid, SIGKILL);
+				break;
+			}
+			ts.tv_sec = (time_t)((deadline - now) / 1000000000ull);
+			ts.tv_nsec = (long)((deadline - now) % 1000000000ull);
+			sigtimedwait(&chld, NULL, &ts);
+		}
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		if (w == pid)
+			return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	}
 	if (waitpid(pid, &status, 0) < 0)
 		return -1;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
@@ -459,6 +488,19 @@ __attribute__((noreturn)) static void actor_loop(const struct plan *plan, int *f
 			for (int k = 0; k < FDS_MAX; k++)
 				if (io[k] >= 0)
 					close(io[k]);
+		} else if (st->kind == STEP_WAIT) {
+			int pid = st->sock_var >= 0 ? fds[st->sock_var] : -1, status = 0;
+
+			/* bounded by the runner's step timeout, like any call */
+			r.t_start = now_ns();
+			r.ret =
+			    pid > 0 && waitpid(pid, &status, 0) == pid
+				? (WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status))
+				: -1;
+			r.err = r.ret < 0 ? (pid > 0 ? errno : ESRCH) : 0;
+			r.t_end = now_ns();
+			if (newchan >= 0)
+				close(newchan);
 		} else if (st->kind == STEP_STOP) {
 			int pid = st->sock_var >= 0 ? fds[st->sock_var] : -1;
 

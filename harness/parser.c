@@ -562,7 +562,7 @@ static const struct {
     {"sendto", STEP_SENDTO, 3, 3},     {"fork", STEP_FORK, 1, 1},
     {"exit", STEP_EXIT, 0, 1},	       {"setuid", STEP_SETUID, 1, 1},
     {"exec", STEP_EXEC, 1, 4},	       {"run", STEP_RUN, 1, 8},
-    {"stop", STEP_STOP, 1, 2},
+    {"stop", STEP_STOP, 1, 2},	       {"wait", STEP_WAIT, 1, 1},
 };
 
 static int parse_result(struct ps *ps, const char *s, int col, struct plan_step *st)

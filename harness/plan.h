@@ -102,6 +102,7 @@ enum step_kind {
 	STEP_EXEC, /* the process becomes another program; it takes no more steps */
 	STEP_RUN,  /* p = run("prog", ...): start a program, traced, output captured */
 	STEP_STOP, /* stop(p[, grace]): SIGTERM, then SIGKILL after the grace period */
+	STEP_WAIT, /* wait(p): until the program ends by itself; = its exit status */
 	/* checks, executed by the driver */
 	STEP_EXPECT_PACKETS, /* "expect packets": waits up to within_ms, then fails */
 	STEP_EXPECT_SOCKET,  /* "expect socket": waits up to within_ms, then fails */

@@ -322,7 +322,11 @@ void report_text(FILE *out, const struct plan *plan, const struct run_result *re
 
 		char how[96];
 
-		if (pg->stopped >= 128)
+		if (pg->ended >= 128)
+			snprintf(how, sizeof(how), "ended by itself: signal %ld", pg->ended - 128);
+		else if (pg->ended >= 0)
+			snprintf(how, sizeof(how), "ended by itself: exit status %ld", pg->ended);
+		else if (pg->stopped >= 128)
 			snprintf(how, sizeof(how), "stopped: ended by signal %ld%s",
 				 pg->stopped - 128,
 				 pg->stopped == 137 ? " (SIGKILL after the grace period)" : "");

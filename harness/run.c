@@ -575,6 +575,7 @@ static int run_program(struct runner *r, int i, struct actor_reply *rep)
 	}
 	pg->pid = rep->fd;
 	pg->stopped = -1;
+	pg->ended = -1;
 	pg->fd_out = p[0][0];
 	pg->fd_err = p[1][0];
 	pg->fd_trace = p[2][0];
@@ -766,6 +767,12 @@ static int step_call(struct runner *r, int i)
 			if (r->plan->steps[r->res->progs[k].step].result_var == st->sock_var &&
 			    r->res->progs[k].proc == st->proc)
 				r->res->progs[k].stopped = rep.ret;
+	} else if (st->kind == STEP_WAIT) {
+		rc = actor_call(a, i, r->opts->step_timeout_ms, &rep, r->err);
+		for (int k = 0; rc == 0 && k < r->res->nprogs; k++)
+			if (r->plan->steps[r->res->progs[k].step].result_var == st->sock_var &&
+			    r->res->progs[k].proc == st->proc)
+				r->res->progs[k].ended = rep.ret;
 	} else {
 		rc = actor_call(a, i, r->opts->step_timeout_ms, &rep, r->err);
 		if (rc == 0 && st->retry_ms && !result_ok(st, &rep))

@@ -50,6 +50,7 @@ struct run_program {
 	int listen_port, listen_reuse[2]; /* its listener: port and options */
 	int exited;			  /* its trace said exit (a crash says nothing) */
 	long stopped;			  /* stop()'s result, -1 if never stopped */
+	long ended;			  /* wait()'s result, -1 if never waited for */
 };
 
 struct run_result {

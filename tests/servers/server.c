@@ -84,6 +84,7 @@ int main(int argc, char **argv)
 				(void)!write(c, "hello\n", 6);
 				pf[++nc].fd = c;
 				pf[nc].events = POLLIN;
+				pf[nc].revents = 0; /* new: not part of this poll round */
 			}
 		}
 		for (int i = 1; i <= nc; i++)
