@@ -76,10 +76,10 @@ unit-asan: $(UNIT_ASAN_BIN)
 	@set -e; for t in $(UNIT_ASAN_BIN); do echo "== $$t (asan)"; ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $$t; done
 
 # --- end-to-end tests (pytest, real namespaces) ---------------------------
-e2e: $(BUILD)/bindlab
+e2e: all
 	BINDLAB=$(abspath $(BUILD)/bindlab) $(PYTHON) -m pytest -q tests/e2e -m "not slow"
 
-e2e-slow: $(BUILD)/bindlab
+e2e-slow: all
 	BINDLAB=$(abspath $(BUILD)/bindlab) $(PYTHON) -m pytest -q tests/e2e -m slow
 
 test: all unit unit-asan e2e
