@@ -197,16 +197,3 @@ int decode_frame(int dlt, const uint8_t *data, size_t caplen, struct pkt *out, c
 	return decode_l3(type, data + off, caplen - off, out, err);
 }
 
-const char *pkt_str(const struct pkt *p, char *buf, size_t len)
-{
-	char s[80], d[80], f[8];
-
-	if (p->proto == IPPROTO_UDP)
-		snprintf(buf, len, "%s > %s udp len %u", endpoint_str(&p->src, s, sizeof(s)),
-			 endpoint_str(&p->dst, d, sizeof(d)), p->payload_len);
-	else
-		snprintf(buf, len, "%s > %s %s seq %u ack %u len %u",
-			 endpoint_str(&p->src, s, sizeof(s)), endpoint_str(&p->dst, d, sizeof(d)),
-			 plan_flags_str(p->flags, f, sizeof(f)), p->seq, p->ack, p->payload_len);
-	return buf;
-}

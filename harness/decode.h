@@ -24,7 +24,5 @@ struct pkt {
  * for the caller. */
 int decode_frame(int dlt, const uint8_t *data, size_t caplen, struct pkt *out, char *err);
 
-/* "10.0.0.2:40312 > 10.0.0.1:8080 S. seq 1 ack 2 len 0" into buf. */
-const char *pkt_str(const struct pkt *p, char *buf, size_t len);
 
 #endif

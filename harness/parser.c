@@ -152,13 +152,6 @@ static const char *opt_names[] = {
     [OPT_SO_KEEPALIVE] = "SO_KEEPALIVE", [OPT_TCP_NODELAY] = "TCP_NODELAY",
 };
 
-const char *plan_opt_name(enum plan_opt opt)
-{
-	if ((size_t)opt < sizeof(opt_names) / sizeof(opt_names[0]))
-		return opt_names[opt];
-	return "?";
-}
-
 /* --- small scanners ------------------------------------------------------ */
 
 /* Copy src into dst of size n, cut short if it must be (callers check the

@@ -250,6 +250,5 @@ int plan_state_from_name(const char *name);
 const char *plan_flags_str(uint8_t flags, char *buf, size_t len);
 /* The reverse: -1 if the text is not a flag set. */
 int plan_flags_parse(const char *s, uint8_t *flags);
-const char *plan_opt_name(enum plan_opt opt);
 
 #endif

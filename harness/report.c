@@ -397,28 +397,6 @@ void report_text(FILE *out, const struct plan *plan, const struct run_result *re
 			res->drops, res->bad_frames);
 }
 
-void report_verdict_line(FILE *out, const struct plan *plan, const struct run_result *res,
-			 const struct report_opts *o)
-{
-	char v[140] = "";
-
-	if (plan->variant[0])
-		snprintf(v, sizeof(v), " [%s]", plan->variant);
-	switch (res->verdict) {
-	case VERDICT_PASS:
-		fprintf(out, "%sPASS%s %s%s (%d steps, verdict in %.1f ms)\n", GREEN(o), OFF(o),
-			plan->file, v, res->steps_run, ms(res->verdict_ns));
-		break;
-	case VERDICT_FAIL:
-		fprintf(out, "%sFAIL%s %s:%d%s\n", RED(o), OFF(o), plan->file,
-			res->failed_step >= 0 ? plan->steps[res->failed_step].pos.line : 0, v);
-		break;
-	case VERDICT_ERROR:
-		fprintf(out, "%sERROR%s %s%s: %s\n", RED(o), OFF(o), plan->file, v, res->error);
-		break;
-	}
-}
-
 /* --- JSON ----------------------------------------------------------------- */
 
 void report_json_str(FILE *out, const char *s)

@@ -19,8 +19,5 @@ void report_text(FILE *out, const struct plan *plan, const struct run_result *re
 void report_json(FILE *out, const struct plan *plan, const struct run_result *res);
 /* s as a JSON string, quoted and escaped. */
 void report_json_str(FILE *out, const char *s);
-/* The one-line verdict: "PASS file (variant)" / "FAIL file:17: ..." */
-void report_verdict_line(FILE *out, const struct plan *plan, const struct run_result *res,
-			 const struct report_opts *o);
 
 #endif

@@ -41,7 +41,7 @@ void sockdiag_free(struct sockdiag *sd);
 int sockdiag_dump(struct sockdiag *sd, int proto, struct sockinfo **out, size_t *n, char *err);
 
 /* Parse a raw dump (the bytes of the netlink replies, as recorded in
- * tests/fixtures/sockdiag) into sockets; for tests and `who --from-dump`.
+ * tests/fixtures/sockdiag) into sockets: the unit tests parse recorded dumps.
  * Returns 0 or -1 with err on a malformed message. */
 int sockdiag_parse(const void *buf, size_t len, struct sockinfo **out, size_t *n, char *err);
 
