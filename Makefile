@@ -9,31 +9,48 @@ BUILD   ?= build
 PYTHON  ?= /usr/bin/python3
 CFLAGS  ?= -O2 -g
 WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
-CPPFLAGS = -std=gnu11 -D_GNU_SOURCE -Iharness
+CPPFLAGS = -std=gnu11 -D_GNU_SOURCE
 LDLIBS   = -lpcap -lmnl -lpthread
+
+# The house: cli -> grade, render -> harness.  Each folder sees only the
+# headers of the folders below it, so an include that points upward does
+# not compile (make check-layers proves it).
+INC_harness = -Iharness
+INC_render  = -Iharness -Irender
+INC_grade   = -Iharness -Igrade
+INC_cli     = -Iharness -Irender -Igrade -Icli
+inc = $(INC_$(firstword $(subst /, ,$(1))))
 SAN      = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 HARNESS_SRC := $(sort $(wildcard harness/*.c))
-LIB_SRC     := $(filter-out harness/main.c,$(HARNESS_SRC))
+RENDER_SRC  := $(sort $(wildcard render/*.c))
+GRADE_SRC   := $(sort $(wildcard grade/*.c))
+CLI_SRC     := $(sort $(wildcard cli/*.c))
+BINDLAB_SRC := $(HARNESS_SRC) $(RENDER_SRC) $(GRADE_SRC) $(CLI_SRC)
+LIB_SRC     := $(HARNESS_SRC)
+C_ALL       := $(BINDLAB_SRC) harness/trace/libbindlab-trace.c $(wildcard harness/*.h harness/trace/*.h \
+               render/*.h grade/*.h cli/*.h) $(wildcard tests/unit/*.c tests/unit/*.h tests/servers/*.c)
 UNIT_SRC    := $(sort $(wildcard tests/unit/test_*.c))
 SERVERS     := $(patsubst tests/servers/%.c,$(BUILD)/servers/%,$(sort $(wildcard tests/servers/*.c))) \
                $(BUILD)/servers/server-static
-DEPS_DEB     = build-essential libpcap-dev libmnl-dev libcunit1-dev python3-pytest \
+DEPS_DEB     = build-essential libpcap-dev libmnl-dev libcunit1-dev python3-pytest python3-jsonschema \
                tcpdump tshark iproute2 socat
 
 obj = $(patsubst %.c,$(1)/%.o,$(2))
 
-.PHONY: all demo deps test unit unit-asan e2e e2e-slow fmt lint bench clean repeat \
-	matrix repeat-library
+.PHONY: all demo deps test unit unit-asan e2e e2e-slow fmt fmt-check lint bench clean repeat \
+	matrix repeat-library check-layers
 
 all: $(BUILD)/bindlab $(BUILD)/libbindlab-trace.so $(SERVERS)
 
 # --- the harness ---------------------------------------------------------
-$(BUILD)/%.o: %.c $(wildcard harness/*.h) | $(BUILD)
-	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c $< -o $@
+HEADERS := $(wildcard harness/*.h harness/trace/*.h render/*.h grade/*.h cli/*.h)
 
-$(BUILD)/bindlab: $(call obj,$(BUILD),$(HARNESS_SRC))
+$(BUILD)/%.o: %.c $(HEADERS) | $(BUILD)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(call inc,$<) $(CFLAGS) $(WARN) -c $< -o $@
+
+$(BUILD)/bindlab: $(call obj,$(BUILD),$(BINDLAB_SRC))
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD):
@@ -59,15 +76,15 @@ UNIT_ASAN_BIN := $(patsubst tests/unit/%.c,$(BUILD)/asan/unit/%,$(UNIT_SRC))
 
 $(BUILD)/unit/%: tests/unit/%.c tests/unit/unit.h $(call obj,$(BUILD),$(LIB_SRC))
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -Itests/unit -o $@ $< $(call obj,$(BUILD),$(LIB_SRC)) $(LDLIBS) -lcunit
+	$(CC) $(CPPFLAGS) $(INC_harness) $(CFLAGS) $(WARN) -Itests/unit -o $@ $< $(call obj,$(BUILD),$(LIB_SRC)) $(LDLIBS) -lcunit
 
-$(BUILD)/asan/%.o: %.c $(wildcard harness/*.h)
+$(BUILD)/asan/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(SAN) -c $< -o $@
+	$(CC) $(CPPFLAGS) $(call inc,$<) $(CFLAGS) $(WARN) $(SAN) -c $< -o $@
 
 $(BUILD)/asan/unit/%: tests/unit/%.c tests/unit/unit.h $(call obj,$(BUILD)/asan,$(LIB_SRC))
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(SAN) -Itests/unit -o $@ $< $(call obj,$(BUILD)/asan,$(LIB_SRC)) $(LDLIBS) -lcunit
+	$(CC) $(CPPFLAGS) $(INC_harness) $(CFLAGS) $(WARN) $(SAN) -Itests/unit -o $@ $< $(call obj,$(BUILD)/asan,$(LIB_SRC)) $(LDLIBS) -lcunit
 
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
@@ -82,7 +99,17 @@ e2e: all
 e2e-slow: all
 	BINDLAB=$(abspath $(BUILD)/bindlab) $(PYTHON) -m pytest -q tests/e2e -m slow
 
-test: all unit unit-asan e2e
+test: all check-layers unit unit-asan e2e
+
+# An include that points upward must not compile: harness may not see
+# render/, grade/ or cli/; render and grade may not see cli/ (nor each other).
+check-layers:
+	@set -e; for pair in "harness render.h" "harness cli.h" "harness pool.h" "render cli.h" \
+	  "render pool.h" "grade render.h" "grade cli.h"; do \
+	  set -- $$pair; \
+	  if echo "#include \"$$2\"" | $(CC) $(CPPFLAGS) $(INC_$$1) -fsyntax-only -x c - 2>/dev/null; then \
+	    echo "check-layers: $$1 can include $$2: the layers leak"; exit 1; fi; \
+	done; echo "check-layers: harness < render, grade < cli: no upward include compiles"
 
 # The demo scenario, many times: every verdict must be the same.
 REPEAT ?= 1000
@@ -120,11 +147,16 @@ bench: $(BUILD)/bindlab
 	$(MAKE) -C bench BINDLAB=$(abspath $(BUILD)/bindlab)
 
 fmt:
-	clang-format -i harness/*.c harness/*.h tests/unit/*.c tests/unit/*.h
+	clang-format -i $(C_ALL)
+
+fmt-check:
+	clang-format --dry-run -Werror $(C_ALL)
 
 lint:
-	clang-tidy --quiet harness/*.c -- $(CPPFLAGS)
-	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --inline-suppr -Iharness harness
+	@set -e; for f in $(BINDLAB_SRC) harness/trace/libbindlab-trace.c; do \
+	  clang-tidy --quiet $$f -- $(CPPFLAGS) $(call inc,$$f) -Iharness/trace; done
+	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --inline-suppr \
+	  -Iharness -Irender -Igrade -Icli harness render cli $(wildcard grade/*.c)
 
 clean:
 	rm -rf $(BUILD)

@@ -29,7 +29,7 @@ def run_bindlab(bindlab):
         wall = (time.monotonic() - t) * 1e3
         if p.returncode != 0:
             raise RuntimeError(p.stdout + p.stderr)
-        j = json.loads(Path(f.name).read_text())
+        j = json.loads(Path(f.name).read_text())["runs"][0]
     t = j["timing"]
     return t["world_ns"] / 1e6, t["capture_ns"] / 1e6, t["verdict_ns"] / 1e6, wall
 

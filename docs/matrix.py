@@ -2,24 +2,31 @@
 """Generate docs/matrix.md from the scenario files: `make matrix`.
 
 Each scenario starts with `# question:` and `# answer:` lines (and, under
-scenarios/advice/, `# advice:` and `# verdict:`).  tests/e2e/test_matrix.py
-fails when docs/matrix.md is not what this script writes."""
+scenarios/advice/, `# advice:` and `# verdict:`).  bindlab's own parser
+reads them (`bindlab list --json`, the plan's metadata): this script has no
+parser of comments of its own.  tests/e2e/test_matrix.py fails when
+docs/matrix.md is not what this script writes."""
+import functools
+import json
+import os
+import subprocess
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-FIELDS = ("advice", "verdict", "question", "answer")
+BINDLAB = Path(os.environ.get("BINDLAB", ROOT / "build" / "bindlab"))
+
+
+@functools.lru_cache(maxsize=None)
+def library():
+    """{path: metadata} of every scenario, slow ones included, as bindlab reads them."""
+    out = subprocess.run([str(BINDLAB), "list", "--json", "--slow", "scenarios"], cwd=ROOT,
+                         capture_output=True, text=True, check=True).stdout
+    return {ROOT / s["file"]: s["meta"] for s in json.loads(out)["scenarios"]}
 
 
 def header(path):
-    got = {}
-    for line in path.read_text().splitlines():
-        if not line.startswith("#"):
-            break
-        key, _, value = line[1:].strip().partition(":")
-        if key in FIELDS:
-            got[key] = value.strip()
-    return got
+    return library()[Path(path)]
 
 
 def cell(s):

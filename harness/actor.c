@@ -1,6 +1,8 @@
 /* actor.c - see actor.h */
 #include "actor.h"
 
+#include "names.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -112,8 +114,8 @@ static pid_t start_program(const struct plan_step *st, const int *io)
 	int status[2], e = 0;
 	pid_t pid;
 
-	for (int k = 0; k < st->argc && k < 8; k++) {
-		argv[k] = (char *)st->data + off;
+	for (int k = 0; k < st->u.argv.argc && k < 8; k++) {
+		argv[k] = (char *)st->u.argv.argv + off;
 		off += strlen(argv[k]) + 1;
 	}
 	if (pipe2(status, O_CLOEXEC) < 0)
@@ -242,40 +244,22 @@ static void fill_inode(int fd, struct actor_reply *r)
 	}
 }
 
-static int opt_setsockopt(int fd, const struct plan_step *st)
+static int opt_setsockopt(int fd, const struct step_setsockopt *so)
 {
-	int v = st->optval;
+	int v = so->val, level, optname;
+	struct linger l = {.l_onoff = so->val, .l_linger = so->linger_secs};
 
-	switch (st->opt) {
-	case OPT_SO_REUSEADDR:
-		return setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &v, sizeof(v));
-	case OPT_SO_REUSEPORT:
-		return setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &v, sizeof(v));
-	case OPT_SO_KEEPALIVE:
-		return setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &v, sizeof(v));
-	case OPT_SO_LINGER: {
-		struct linger l = {.l_onoff = st->optval, .l_linger = st->optval2};
-
-		return setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
-	}
-	case OPT_IPV6_V6ONLY:
-		return setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v, sizeof(v));
-	case OPT_IP_FREEBIND:
-		return setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &v, sizeof(v));
-	case OPT_IP_BIND_ADDRESS_NO_PORT:
-		return setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &v, sizeof(v));
-	case OPT_TCP_NODELAY:
-		return setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &v, sizeof(v));
-	}
-	errno = EINVAL;
-	return -1;
+	names_opt_sockopt(so->opt, &level, &optname);
+	if (so->opt == OPT_SO_LINGER)
+		return setsockopt(fd, level, optname, &l, sizeof(l));
+	return setsockopt(fd, level, optname, &v, sizeof(v));
 }
 
 /* Perform one syscall step in this actor.  fds maps scenario variables to
  * this process's descriptors. */
 static void do_step(const struct plan_step *st, int *fds, struct actor_reply *r)
 {
-	int fd = st->sock_var >= 0 ? fds[st->sock_var] : -1;
+	int fd = st->sock >= 0 ? fds[st->sock] : -1;
 	struct sockaddr_storage ss;
 	socklen_t sl;
 	char buf[PLAN_DATA_MAX];
@@ -286,44 +270,46 @@ static void do_step(const struct plan_step *st, int *fds, struct actor_reply *r)
 	r->t_start = now_ns();
 	switch (st->kind) {
 	case STEP_SOCKET:
-		ret = socket(st->family, st->socktype | (st->cloexec ? SOCK_CLOEXEC : 0), 0);
+		ret = socket(st->u.socket.family,
+			     st->u.socket.socktype | (st->u.socket.cloexec ? SOCK_CLOEXEC : 0), 0);
 		break;
 	case STEP_SETSOCKOPT:
-		ret = opt_setsockopt(fd, st);
+		ret = opt_setsockopt(fd, &st->u.setsockopt);
 		break;
 	case STEP_BIND:
-		sl = endpoint_to_sockaddr(&st->ep, &ss);
+		sl = endpoint_to_sockaddr(&st->u.bind.ep, &ss);
 		ret = bind(fd, (struct sockaddr *)&ss, sl);
 		break;
 	case STEP_LISTEN:
-		ret = listen(fd, st->backlog);
+		ret = listen(fd, st->u.listen.backlog);
 		break;
 	case STEP_CONNECT:
-		sl = endpoint_to_sockaddr(&st->ep, &ss);
+		sl = endpoint_to_sockaddr(&st->u.connect.ep, &ss);
 		ret = connect(fd, (struct sockaddr *)&ss, sl);
 		break;
 	case STEP_ACCEPT:
 		ret = accept(fd, NULL, NULL);
 		break;
 	case STEP_SHUTDOWN:
-		ret = shutdown(fd, st->how);
+		ret = shutdown(fd, st->u.shutdown.how);
 		break;
 	case STEP_CLOSE:
 		ret = close(fd);
 		break;
 	case STEP_SEND:
-		ret = send(fd, st->data, st->datalen, MSG_NOSIGNAL);
+		ret = send(fd, st->u.send.data, st->u.send.len, MSG_NOSIGNAL);
 		break;
 	case STEP_SENDTO:
-		sl = endpoint_to_sockaddr(&st->ep, &ss);
-		ret = sendto(fd, st->data, st->datalen, MSG_NOSIGNAL, (struct sockaddr *)&ss, sl);
+		sl = endpoint_to_sockaddr(&st->u.send.to, &ss);
+		ret = sendto(fd, st->u.send.data, st->u.send.len, MSG_NOSIGNAL,
+			     (struct sockaddr *)&ss, sl);
 		break;
 	case STEP_RECV:
-		ret = recv(fd, buf, st->datalen < sizeof(buf) ? st->datalen : sizeof(buf),
-			   st->dontwait ? MSG_DONTWAIT : 0);
+		ret = recv(fd, buf, st->u.recv.max < sizeof(buf) ? st->u.recv.max : sizeof(buf),
+			   st->u.recv.dontwait ? MSG_DONTWAIT : 0);
 		/* eof: what a polite client does before it closes (unread data at
 		 * close() would make the kernel send RST instead of FIN) */
-		for (long got = ret; st->until_eof && got > 0;) {
+		for (long got = ret; st->u.recv.until_eof && got > 0;) {
 			got = recv(fd, buf, sizeof(buf), 0);
 			ret = got < 0 ? got : ret + got;
 		}
@@ -333,9 +319,9 @@ static void do_step(const struct plan_step *st, int *fds, struct actor_reply *r)
 		 * uid really is unprivileged. */
 		ret = setgroups(0, NULL);
 		if (ret == 0)
-			ret = setgid(st->uid);
+			ret = setgid(st->u.setuid.uid);
 		if (ret == 0)
-			ret = setuid(st->uid);
+			ret = setuid(st->u.setuid.uid);
 		break;
 	default:
 		errno = EINVAL;
@@ -355,11 +341,11 @@ static void do_step(const struct plan_step *st, int *fds, struct actor_reply *r)
 	}
 	switch (st->kind) {
 	case STEP_SOCKET:
-		fds[st->result_var] = (int)ret;
+		fds[st->var] = (int)ret;
 		r->fd = (int)ret;
 		break;
 	case STEP_ACCEPT:
-		fds[st->result_var] = (int)ret;
+		fds[st->var] = (int)ret;
 		r->fd = (int)ret;
 		fill_names((int)ret, r, 1);
 		break;
@@ -373,7 +359,7 @@ static void do_step(const struct plan_step *st, int *fds, struct actor_reply *r)
 	case STEP_CLOSE:
 		/* Using the variable again must give EBADF, never another socket
 		 * that happens to get the same number. */
-		fds[st->sock_var] = -1;
+		fds[st->sock] = -1;
 		break;
 	default:
 		break;
@@ -484,12 +470,12 @@ __attribute__((noreturn)) static void actor_loop(const struct plan *plan, int *f
 			r.err = pid < 0 ? (io[2] >= 0 ? errno : EBADF) : 0;
 			r.fd = pid;
 			if (pid > 0)
-				fds[st->result_var] = pid;
+				fds[st->var] = pid;
 			for (int k = 0; k < FDS_MAX; k++)
 				if (io[k] >= 0)
 					close(io[k]);
 		} else if (st->kind == STEP_WAIT) {
-			int pid = st->sock_var >= 0 ? fds[st->sock_var] : -1, status = 0;
+			int pid = st->u.wait.prog >= 0 ? fds[st->u.wait.prog] : -1, status = 0;
 
 			/* bounded by the runner's step timeout, like any call */
 			r.t_start = now_ns();
@@ -502,10 +488,10 @@ __attribute__((noreturn)) static void actor_loop(const struct plan *plan, int *f
 			if (newchan >= 0)
 				close(newchan);
 		} else if (st->kind == STEP_STOP) {
-			int pid = st->sock_var >= 0 ? fds[st->sock_var] : -1;
+			int pid = st->u.stop.prog >= 0 ? fds[st->u.stop.prog] : -1;
 
 			r.t_start = now_ns();
-			r.ret = pid > 0 ? stop_program(pid, st->within_ms) : -1;
+			r.ret = pid > 0 ? stop_program(pid, st->u.stop.grace_ms) : -1;
 			r.err = r.ret < 0 ? (pid > 0 ? errno : ESRCH) : 0;
 			r.t_end = now_ns();
 			if (newchan >= 0)
@@ -514,8 +500,8 @@ __attribute__((noreturn)) static void actor_loop(const struct plan *plan, int *f
 			char *argv[5] = {0};
 			size_t off = 0;
 
-			for (int k = 0; k < st->argc && k < 4; k++) {
-				argv[k] = (char *)st->data + off;
+			for (int k = 0; k < st->u.argv.argc && k < 4; k++) {
+				argv[k] = (char *)st->u.argv.argv + off;
 				off += strlen(argv[k]) + 1;
 			}
 			if (newchan >= 0)
@@ -537,8 +523,8 @@ __attribute__((noreturn)) static void actor_loop(const struct plan *plan, int *f
 			close_others();
 			r.t_start = r.t_end = now_ns();
 			if (write(CHAN_FD, &r, sizeof(r)) < 0)
-				_exit(st->status);
-			_exit(st->status);
+				_exit(st->u.exit.status);
+			_exit(st->u.exit.status);
 		} else {
 			if (newchan >= 0)
 				close(newchan);

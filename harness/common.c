@@ -1,6 +1,8 @@
 /* common.c - see common.h */
 #include "common.h"
 
+#include <ctype.h>
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -197,4 +199,42 @@ uint64_t now_ns(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+int number_parse(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	if (!*s || isspace((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int duration_parse(const char *s, long max_ms, int unit_ms_default, long *ms)
+{
+	char *end;
+	double v;
+
+	if (!isdigit((unsigned char)s[0]))
+		return -1;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || v < 0)
+		return -1;
+	if (!strcmp(end, "ms") || (unit_ms_default && !*end))
+		;
+	else if (!strcmp(end, "s"))
+		v *= 1000;
+	else
+		return -1;
+	if (v > (double)max_ms)
+		return -1;
+	*ms = (long)(v + 0.5);
+	return 0;
 }

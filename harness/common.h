@@ -61,6 +61,14 @@ unsigned endpoint_to_sockaddr(const struct endpoint *e, struct sockaddr_storage 
 /* The reverse; -1 if the family is neither AF_INET nor AF_INET6. */
 int endpoint_from_sockaddr(const struct sockaddr *sa, struct endpoint *out);
 
+/* The one strict reader of numbers and durations, for the scenario
+ * language and every command: the whole of s, nothing after it ("5x" is
+ * not 5).  A number from min to max: 0, or -1. */
+int number_parse(const char *s, long min, long max, long *out);
+/* "500ms", "2s", "1.5s" (unit_ms_default: also a bare "500" as ms) up to
+ * max_ms: the milliseconds in *ms, or -1. */
+int duration_parse(const char *s, long max_ms, int unit_ms_default, long *ms);
+
 /* CLOCK_REALTIME in nanoseconds: the clock libpcap stamps packets with, so
  * syscalls and packets share one timeline. */
 uint64_t now_ns(void);

@@ -2,6 +2,10 @@
  * It never touches the kernel; every error is one line FILE:LINE:COL. */
 #include "plan.h"
 
+#include "lex.h"
+#include "names.h"
+#include "variant.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -12,7 +16,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#define LINE_MAX_LEN 1000
+#define LEX_LINE_MAX 1000
 #define FILE_MAX_LEN (1 << 20)
 #define HOSTS_MAX 8
 #define PROCS_MAX 64
@@ -20,19 +24,10 @@
 #define COLS_MAX 16
 #define ROWS_MAX 64
 
-struct table {
-	char cols[COLS_MAX][PLAN_NAME_MAX];
-	int ncols;
-	char cells[ROWS_MAX][COLS_MAX][64];
-	int nrows;
-	int line; /* of the "table" statement, 0 if none */
-};
 
 /* The state of parsing one variant. */
 struct ps {
-	const char *file;
-	int line;
-	char *err;
+	struct src src; /* file, line, the caller's err */
 	struct plan *p;
 	int caps_steps, caps_procs, caps_vars;
 	uint64_t held[VARS_MAX]; /* per variable: bit i = process i holds it */
@@ -40,198 +35,31 @@ struct ps {
 	int scenario_seen;
 };
 
-static int perr(struct ps *ps, int col, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int perr(struct ps *ps, int col, const char *fmt, ...)
-{
-	char msg[ERRLEN];
-	va_list ap;
+/* Every parse error: "FILE:LINE:COL: message" (lex.h). */
+#define perr(ps, col, ...) src_err(&(ps)->src, (col), __VA_ARGS__)
 
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	return errf(ps->err, "%s:%d:%d: %s", ps->file, ps->line, col, msg);
+int plan_step_is_check(const struct plan_step *st)
+{
+	return st->kind >= STEP_EXPECT_PACKETS;
 }
 
-/* --- names of things --------------------------------------------------- */
-
-static const char *state_names[] = {
-    [PLAN_STATE_NONE] = "none",	     [TCP_ESTABLISHED] = "ESTABLISHED",
-    [TCP_SYN_SENT] = "SYN_SENT",     [TCP_SYN_RECV] = "SYN_RECV",
-    [TCP_FIN_WAIT1] = "FIN_WAIT1",   [TCP_FIN_WAIT2] = "FIN_WAIT2",
-    [TCP_TIME_WAIT] = "TIME_WAIT",   [TCP_CLOSE] = "CLOSE",
-    [TCP_CLOSE_WAIT] = "CLOSE_WAIT", [TCP_LAST_ACK] = "LAST_ACK",
-    [TCP_LISTEN] = "LISTEN",	     [TCP_CLOSING] = "CLOSING",
-};
-#define NSTATES ((int)(sizeof(state_names) / sizeof(state_names[0])))
-
-const char *plan_state_name(int state)
+long plan_step_within_ms(const struct plan_step *st)
 {
-	if (state >= 0 && state < NSTATES && state_names[state])
-		return state_names[state];
-	return "?";
-}
-
-int plan_state_from_name(const char *name)
-{
-	char n[32];
-	size_t j = 0;
-
-	/* TIME-WAIT, time_wait and FIN_WAIT_1 are the same state */
-	for (size_t i = 0; name[i] && j < sizeof(n) - 1; i++) {
-		char c = (char)toupper((unsigned char)name[i]);
-
-		if (c == '-')
-			c = '_';
-		if (c == '_' && isdigit((unsigned char)name[i + 1]) && j >= 8)
-			continue;
-		n[j++] = c;
+	switch (st->kind) {
+	case STEP_EXPECT_PACKETS:
+	case STEP_WAIT_PACKETS:
+		return st->u.packets.within_ms;
+	case STEP_EXPECT_SOCKET:
+	case STEP_WAIT_SOCKET:
+		return st->u.sockstate.within_ms;
+	case STEP_EXPECT_TRACED:
+		return st->u.traced.within_ms;
+	default:
+		return 0;
 	}
-	n[j] = '\0';
-	if (!strcmp(n, "NONE"))
-		return PLAN_STATE_NONE;
-	for (int s = 1; s < NSTATES; s++)
-		if (state_names[s] && !strcmp(n, state_names[s]))
-			return s;
-	return -1;
 }
-
-static const struct {
-	char c;
-	uint8_t bit;
-} flag_letters[] = {{'S', TH_SYN}, {'F', TH_FIN}, {'R', TH_RST}, {'P', TH_PUSH},
-		    {'U', TH_URG}, {'E', 0x40},	  {'W', 0x80}};
-
-const char *plan_flags_str(uint8_t flags, char *buf, size_t len)
-{
-	size_t j = 0;
-
-	for (size_t i = 0; i < sizeof(flag_letters) / sizeof(flag_letters[0]); i++)
-		if ((flags & flag_letters[i].bit) && j + 1 < len)
-			buf[j++] = flag_letters[i].c;
-	if ((flags & TH_ACK) && j + 1 < len)
-		buf[j++] = '.';
-	if (j == 0 && len > 4) {
-		snprintf(buf, len, "none");
-		return buf;
-	}
-	buf[j < len ? j : len - 1] = '\0';
-	return buf;
-}
-
-int plan_flags_parse(const char *s, uint8_t *flags)
-{
-	uint8_t f = 0;
-
-	if (!*s)
-		return -1;
-	for (; *s; s++) {
-		size_t i;
-
-		if (*s == '.') {
-			if (s[1])
-				return -1;
-			f |= TH_ACK;
-			break;
-		}
-		for (i = 0; i < sizeof(flag_letters) / sizeof(flag_letters[0]); i++)
-			if (*s == flag_letters[i].c)
-				break;
-		if (i == sizeof(flag_letters) / sizeof(flag_letters[0]) ||
-		    (f & flag_letters[i].bit))
-			return -1;
-		f |= flag_letters[i].bit;
-	}
-	*flags = f;
-	return 0;
-}
-
-static const char *opt_names[] = {
-    [OPT_SO_REUSEADDR] = "SO_REUSEADDR", [OPT_SO_REUSEPORT] = "SO_REUSEPORT",
-    [OPT_SO_LINGER] = "SO_LINGER",	 [OPT_IPV6_V6ONLY] = "IPV6_V6ONLY",
-    [OPT_IP_FREEBIND] = "IP_FREEBIND",	 [OPT_IP_BIND_ADDRESS_NO_PORT] = "IP_BIND_ADDRESS_NO_PORT",
-    [OPT_SO_KEEPALIVE] = "SO_KEEPALIVE", [OPT_TCP_NODELAY] = "TCP_NODELAY",
-};
 
 /* --- small scanners ------------------------------------------------------ */
-
-/* Copy src into dst of size n, cut short if it must be (callers check the
- * length first where a cut would matter). */
-static void copy(char *dst, size_t n, const char *src)
-{
-	size_t l = strnlen(src, n - 1);
-
-	memcpy(dst, src, l);
-	dst[l] = '\0';
-}
-
-/* A piece of the current line: text and the column it starts at. */
-struct tok {
-	char s[LINE_MAX_LEN + 1];
-	int col;
-};
-
-static int is_name(const char *s)
-{
-	if (!islower((unsigned char)s[0]))
-		return 0;
-	for (; *s; s++)
-		if (!islower((unsigned char)*s) && !isdigit((unsigned char)*s) && *s != '_' &&
-		    *s != '-')
-			return 0;
-	return 1;
-}
-
-static int is_var(const char *s)
-{
-	if (!islower((unsigned char)s[0]) && s[0] != '_')
-		return 0;
-	for (; *s; s++)
-		if (!islower((unsigned char)*s) && !isdigit((unsigned char)*s) && *s != '_')
-			return 0;
-	return 1;
-}
-
-static int to_long(const char *s, long min, long max, long *out)
-{
-	char *end;
-	long v;
-
-	if (!*s)
-		return -1;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *end || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-/* Split s (starting at column col) on whitespace into at most max toks. */
-static int split_ws(const char *s, int col, struct tok *toks, int max)
-{
-	int n = 0;
-	size_t i = 0;
-
-	while (s[i]) {
-		size_t j;
-
-		while (s[i] == ' ' || s[i] == '\t')
-			i++;
-		if (!s[i])
-			break;
-		j = i;
-		while (s[j] && s[j] != ' ' && s[j] != '\t')
-			j++;
-		if (n == max)
-			return n; /* callers check for one more than they take */
-		memcpy(toks[n].s, s + i, j - i);
-		toks[n].s[j - i] = '\0';
-		toks[n].col = col + (int)i;
-		n++;
-		i = j;
-	}
-	return n;
-}
 
 static int host_index(const struct plan *p, const char *name)
 {
@@ -239,49 +67,6 @@ static int host_index(const struct plan *p, const char *name)
 		if (!strcmp(p->hosts[h].name, name))
 			return h;
 	return -1;
-}
-
-static int parse_dur(const char *s, long *ms)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || v < 0 || !isdigit((unsigned char)s[0]))
-		return -1;
-	if (!strcmp(end, "ms"))
-		;
-	else if (!strcmp(end, "s"))
-		v *= 1000;
-	else
-		return -1;
-	if (v > 600000)
-		return -1;
-	*ms = (long)(v + 0.5);
-	return 0;
-}
-
-/* "10.0.0.1:8080", "[::]:*": an endpoint whose port may be "*". */
-static int parse_ep_any(const char *s, struct endpoint *e, int *any)
-{
-	char tmp[LINE_MAX_LEN + 1];
-	size_t n = strlen(s);
-	long port;
-
-	*any = 0;
-	/* "*:8080": any address (family 0), that port */
-	if (!strncmp(s, "*:", 2) && to_long(s + 2, 1, 65535, &port) == 0) {
-		memset(e, 0, sizeof(*e));
-		e->port = (uint16_t)port;
-		return 0;
-	}
-	if (n >= 2 && !strcmp(s + n - 2, ":*")) {
-		snprintf(tmp, sizeof(tmp), "%.*s:0", (int)(n - 2), s);
-		*any = 1;
-		return endpoint_parse(tmp, e);
-	}
-	return endpoint_parse(s, e);
 }
 
 /* --- growing arrays ------------------------------------------------------ */
@@ -315,16 +100,43 @@ static struct plan_step *new_step(struct ps *ps, enum step_kind kind, const char
 	st = &p->steps[p->nsteps++];
 	memset(st, 0, sizeof(*st));
 	st->kind = kind;
-	st->pos.line = ps->line;
+	st->pos.line = ps->src.line;
 	st->pos.column = col;
 	snprintf(st->text, sizeof(st->text), "%s", text);
 	st->proc = -1;
-	st->result_var = -1;
-	st->sock_var = -1;
-	st->parent = -1;
+	st->var = -1;
+	st->sock = -1;
 	st->host = -1;
-	st->backlog = 128;
-	st->within_ms = PLAN_WAIT_DEFAULT_MS;
+	/* defaults of the kinds that have them */
+	switch (kind) {
+	case STEP_LISTEN:
+		st->u.listen.backlog = 128;
+		break;
+	case STEP_FORK:
+		st->u.fork.parent = -1;
+		break;
+	case STEP_STOP:
+		st->u.stop.prog = -1;
+		st->u.stop.grace_ms = 2000;
+		break;
+	case STEP_WAIT:
+		st->u.wait.prog = -1;
+		break;
+	case STEP_EXPECT_PACKETS:
+	case STEP_WAIT_PACKETS:
+		st->u.packets.within_ms = PLAN_WAIT_DEFAULT_MS;
+		break;
+	case STEP_EXPECT_SOCKET:
+	case STEP_WAIT_SOCKET:
+		st->u.sockstate.within_ms = PLAN_WAIT_DEFAULT_MS;
+		break;
+	case STEP_EXPECT_TRACED:
+		st->u.traced.prog = -1;
+		st->u.traced.within_ms = PLAN_WAIT_DEFAULT_MS;
+		break;
+	default:
+		break;
+	}
 	return st;
 }
 
@@ -339,14 +151,14 @@ static int proc_lookup(struct ps *ps, const struct tok *t, int create, int forke
 	int h;
 
 	if (slash) {
-		if ((size_t)(slash - t->s) >= sizeof(host) || to_long(slash + 1, 1, 999, &n) < 0)
+		if ((size_t)(slash - t->s) >= sizeof(host) || number_parse(slash + 1, 1, 999, &n) < 0)
 			return perr(ps, t->col + (int)(slash - t->s) + 1,
 				    "bad process number in '%s': write HOST/N with N from 1", t->s);
 		snprintf(host, sizeof(host), "%.*s", (int)(slash - t->s), t->s);
 	} else {
 		if (strlen(t->s) >= sizeof(host))
 			return perr(ps, t->col, "unknown host '%s'", t->s);
-		copy(host, sizeof(host), t->s);
+		lex_copy(host, sizeof(host), t->s);
 	}
 	h = host_index(p, host);
 	if (h < 0)
@@ -384,7 +196,7 @@ static int var_declare(struct ps *ps, const struct tok *t, int proc)
 {
 	struct plan *p = ps->p;
 
-	if (!is_var(t->s) || strlen(t->s) >= PLAN_NAME_MAX)
+	if (!lex_is_var(t->s) || strlen(t->s) >= PLAN_NAME_MAX)
 		return perr(ps, t->col, "bad socket name '%s': use letters, digits and _", t->s);
 	for (int i = 0; i < p->nvars; i++)
 		if (!strcmp(p->vars[i], t->s)) {
@@ -398,7 +210,7 @@ static int var_declare(struct ps *ps, const struct tok *t, int proc)
 	if (!nv)
 		return perr(ps, t->col, "out of memory");
 	p->vars = nv;
-	copy(p->vars[p->nvars], PLAN_NAME_MAX, t->s);
+	lex_copy(p->vars[p->nvars], PLAN_NAME_MAX, t->s);
 	ps->held[p->nvars] = 1ull << proc;
 	return p->nvars++;
 }
@@ -419,42 +231,6 @@ static int var_use(struct ps *ps, const struct tok *t, int proc)
 
 /* --- statements ----------------------------------------------------------- */
 
-/* Split "a, b, c" (inside the parentheses) on commas outside quotes. */
-static int split_args(struct ps *ps, const char *s, int col, struct tok *args, int max)
-{
-	int n = 0, inq = 0;
-	size_t start = 0, i;
-
-	for (i = 0;; i++) {
-		if (s[i] == '"' && (i == 0 || s[i - 1] != '\\'))
-			inq = !inq;
-		if (s[i] == '\0' || (s[i] == ',' && !inq)) {
-			size_t a = start, b = i;
-
-			while (a < b && (s[a] == ' ' || s[a] == '\t'))
-				a++;
-			while (b > a && (s[b - 1] == ' ' || s[b - 1] == '\t'))
-				b--;
-			if (a == b && (s[i] == ',' || n > 0))
-				return perr(ps, col + (int)a, "empty argument");
-			if (a < b) {
-				if (n == max)
-					return perr(ps, col + (int)a, "too many arguments");
-				memcpy(args[n].s, s + a, b - a);
-				args[n].s[b - a] = '\0';
-				args[n].col = col + (int)a;
-				n++;
-			}
-			if (!s[i])
-				break;
-			start = i + 1;
-		}
-	}
-	if (inq)
-		return perr(ps, col + (int)i, "unterminated string");
-	return n;
-}
-
 static int want_args(struct ps *ps, const char *call, int n, int min, int max, int col)
 {
 	if (n < min || n > max) {
@@ -468,7 +244,7 @@ static int want_args(struct ps *ps, const char *call, int n, int min, int max, i
 
 static int arg_int(struct ps *ps, const struct tok *a, long min, long max, long *v)
 {
-	if (to_long(a->s, min, max, v) < 0)
+	if (number_parse(a->s, min, max, v) < 0)
 		return perr(ps, a->col, "expected a number from %ld to %ld, not '%s'", min, max,
 			    a->s);
 	return 0;
@@ -490,7 +266,7 @@ static int arg_ep(struct ps *ps, const struct tok *a, struct endpoint *e)
 }
 
 /* send/sendto payload: "text" with C escapes, or a byte count. */
-static int arg_data(struct ps *ps, const struct tok *a, struct plan_step *st)
+static int arg_data(struct ps *ps, const struct tok *a, char *data, size_t *datalen)
 {
 	const char *s = a->s;
 	size_t n = 0;
@@ -500,8 +276,8 @@ static int arg_data(struct ps *ps, const struct tok *a, struct plan_step *st)
 
 		if (arg_int(ps, a, 1, PLAN_DATA_MAX, &v) < 0)
 			return -1;
-		memset(st->data, 'x', (size_t)v);
-		st->datalen = (size_t)v;
+		memset(data, 'x', (size_t)v);
+		*datalen = (size_t)v;
 		return 0;
 	}
 	size_t len = strlen(s);
@@ -536,9 +312,9 @@ static int arg_data(struct ps *ps, const struct tok *a, struct plan_step *st)
 		}
 		if (n == PLAN_DATA_MAX)
 			return perr(ps, a->col, "payload longer than %d bytes", PLAN_DATA_MAX);
-		st->data[n++] = c;
+		data[n++] = c;
 	}
-	st->datalen = n;
+	*datalen = n;
 	return 0;
 }
 
@@ -561,7 +337,7 @@ static const struct {
 static int parse_result(struct ps *ps, const char *s, int col, struct plan_step *st)
 {
 	struct tok t[3];
-	int n = split_ws(s, col, t, 3);
+	int n = lex_split_ws(s, col, t, 3);
 	long v;
 
 	if (n <= 0)
@@ -575,12 +351,12 @@ static int parse_result(struct ps *ps, const char *s, int col, struct plan_step 
 		st->expect.any = 1;
 		return 0;
 	}
-	if (to_long(t[0].s, -1, 1L << 30, &v) < 0)
+	if (number_parse(t[0].s, -1, 1L << 30, &v) < 0)
 		return perr(ps, t[0].col, "bad result '%s': write 0, a count, -1 ERRNO or *",
 			    t[0].s);
 	st->expect.has_expect = 1;
 	st->expect.value = v;
-	st->expect.pos.line = ps->line;
+	st->expect.pos.line = ps->src.line;
 	st->expect.pos.column = t[0].col;
 	if (v == -1) {
 		if (n < 2)
@@ -605,80 +381,77 @@ static int parse_call_args(struct ps *ps, struct plan_step *st, const char *call
 	switch (st->kind) {
 	case STEP_SOCKET:
 		if (!strcmp(a[0].s, "tcp") || !strcmp(a[0].s, "tcp6")) {
-			st->socktype = SOCK_STREAM;
+			st->u.socket.socktype = SOCK_STREAM;
 		} else if (!strcmp(a[0].s, "udp") || !strcmp(a[0].s, "udp6")) {
-			st->socktype = SOCK_DGRAM;
+			st->u.socket.socktype = SOCK_DGRAM;
 		} else {
 			return perr(ps, a[0].col,
 				    "unknown socket kind '%s': tcp, tcp6, udp or udp6", a[0].s);
 		}
-		st->family = strchr(a[0].s, '6') ? AF_INET6 : AF_INET;
+		st->u.socket.family = strchr(a[0].s, '6') ? AF_INET6 : AF_INET;
 		if (n == 2) {
 			if (strcmp(a[1].s, "cloexec"))
 				return perr(ps, a[1].col, "unknown socket flag '%s': only cloexec",
 					    a[1].s);
-			st->cloexec = 1;
+			st->u.socket.cloexec = 1;
 		}
 		return 0;
 	case STEP_SETSOCKOPT: {
-		size_t i;
+		struct step_setsockopt *so = &st->u.setsockopt;
 
-		for (i = 0; i < sizeof(opt_names) / sizeof(opt_names[0]); i++)
-			if (!strcmp(a[1].s, opt_names[i]))
-				break;
-		if (i == sizeof(opt_names) / sizeof(opt_names[0]))
+		if (names_opt_from_name(a[1].s, &so->opt) < 0)
 			return perr(ps, a[1].col, "unknown socket option '%s'", a[1].s);
-		st->opt = (enum plan_opt)i;
-		if (st->opt == OPT_SO_LINGER && n != 4)
+		if (so->opt == OPT_SO_LINGER && n != 4)
 			return perr(ps, a[1].col, "SO_LINGER takes two values: on/off and seconds");
-		if (st->opt != OPT_SO_LINGER && n != 3)
+		if (so->opt != OPT_SO_LINGER && n != 3)
 			return perr(ps, a[1].col, "%s takes one value", a[1].s);
 		if (arg_int(ps, &a[2], 0, 1 << 30, &v) < 0)
 			return -1;
-		st->optval = (int)v;
+		so->val = (int)v;
 		if (n == 4) {
 			if (arg_int(ps, &a[3], 0, 1 << 30, &v) < 0)
 				return -1;
-			st->optval2 = (int)v;
+			so->linger_secs = (int)v;
 		}
 		return 0;
 	}
 	case STEP_BIND:
+		return arg_ep(ps, &a[1], &st->u.bind.ep);
 	case STEP_CONNECT:
-		return arg_ep(ps, &a[1], &st->ep);
+		return arg_ep(ps, &a[1], &st->u.connect.ep);
 	case STEP_LISTEN:
 		if (n == 2) {
 			if (arg_int(ps, &a[1], 0, 65535, &v) < 0)
 				return -1;
-			st->backlog = (int)v;
+			st->u.listen.backlog = (int)v;
 		}
 		return 0;
 	case STEP_SHUTDOWN:
 		if (!strcmp(a[1].s, "SHUT_RD"))
-			st->how = SHUT_RD;
+			st->u.shutdown.how = SHUT_RD;
 		else if (!strcmp(a[1].s, "SHUT_WR"))
-			st->how = SHUT_WR;
+			st->u.shutdown.how = SHUT_WR;
 		else if (!strcmp(a[1].s, "SHUT_RDWR"))
-			st->how = SHUT_RDWR;
+			st->u.shutdown.how = SHUT_RDWR;
 		else
 			return perr(ps, a[1].col,
 				    "expected SHUT_RD, SHUT_WR or SHUT_RDWR, not '%s'", a[1].s);
 		return 0;
 	case STEP_SEND:
-		return arg_data(ps, &a[1], st);
+		return arg_data(ps, &a[1], st->u.send.data, &st->u.send.len);
 	case STEP_SENDTO:
-		if (arg_ep(ps, &a[1], &st->ep) < 0)
+		if (arg_ep(ps, &a[1], &st->u.send.to) < 0)
 			return -1;
-		return arg_data(ps, &a[2], st);
+		return arg_data(ps, &a[2], st->u.send.data, &st->u.send.len);
 	case STEP_RECV:
 		if (arg_int(ps, &a[1], 1, PLAN_DATA_MAX, &v) < 0)
 			return -1;
-		st->datalen = (size_t)v;
+		st->u.recv.max = (size_t)v;
 		if (n == 3) {
 			if (!strcmp(a[2].s, "eof"))
-				st->until_eof = 1;
+				st->u.recv.until_eof = 1;
 			else if (!strcmp(a[2].s, "dontwait"))
-				st->dontwait = 1;
+				st->u.recv.dontwait = 1;
 			else
 				return perr(ps, a[2].col, "unknown recv flag '%s': dontwait or eof",
 					    a[2].s);
@@ -688,12 +461,11 @@ static int parse_call_args(struct ps *ps, struct plan_step *st, const char *call
 		if (n == 1) {
 			if (arg_int(ps, &a[0], 0, 255, &v) < 0)
 				return -1;
-			st->status = (int)v;
+			st->u.exit.status = (int)v;
 		}
 		return 0;
 	case STEP_STOP:
-		st->within_ms = 2000; /* the grace period before SIGKILL */
-		if (n == 2 && parse_dur(a[1].s, &st->within_ms) < 0)
+		if (n == 2 && duration_parse(a[1].s, 600000, 0, &st->u.stop.grace_ms) < 0)
 			return perr(ps, a[1].col, "bad grace period '%s': write 2s or 500ms",
 				    a[1].s);
 		return 0;
@@ -701,30 +473,31 @@ static int parse_call_args(struct ps *ps, struct plan_step *st, const char *call
 	case STEP_EXEC:
 		/* argv as quoted strings, packed NUL-separated into data */
 		for (int k = 0; k < n; k++) {
-			struct plan_step one;
+			struct step_argv *av = &st->u.argv;
+			char one[PLAN_DATA_MAX];
+			size_t onelen = 0;
 
 			if (a[k].s[0] != '"')
 				return perr(ps, a[k].col,
 					    "%s takes quoted strings: %s(\"/bin/sleep\", \"30\")",
 					    call, call);
-			memset(&one, 0, sizeof(one));
-			if (arg_data(ps, &a[k], &one) < 0)
+			if (arg_data(ps, &a[k], one, &onelen) < 0)
 				return -1;
-			if (one.datalen == 0 || memchr(one.data, '\0', one.datalen))
+			if (onelen == 0 || memchr(one, '\0', onelen))
 				return perr(ps, a[k].col, "an empty or NUL-holding argument");
-			if (st->datalen + one.datalen + 1 > PLAN_DATA_MAX)
+			if (av->len + onelen + 1 > PLAN_DATA_MAX)
 				return perr(ps, a[k].col, "%s arguments longer than %d bytes", call,
 					    PLAN_DATA_MAX);
-			memcpy(st->data + st->datalen, one.data, one.datalen);
-			st->datalen += one.datalen;
-			st->data[st->datalen++] = '\0';
+			memcpy(av->argv + av->len, one, onelen);
+			av->len += onelen;
+			av->argv[av->len++] = '\0';
 		}
-		st->argc = n;
+		st->u.argv.argc = n;
 		return 0;
 	case STEP_SETUID:
 		if (arg_int(ps, &a[0], 0, 4294967294L, &v) < 0)
 			return -1;
-		st->uid = (unsigned)v;
+		st->u.setuid.uid = (unsigned)v;
 		return 0;
 	default:
 		(void)callcol;
@@ -800,7 +573,7 @@ static int parse_step(struct ps *ps, const char *line, int col0, int colon)
 
 	snprintf(proc.s, sizeof(proc.s), "%.*s", colon, line);
 	proc.col = col0;
-	if (!strchr(proc.s, ' ') && !is_name(proc.s) && !strchr(proc.s, '/'))
+	if (!strchr(proc.s, ' ') && !lex_is_name(proc.s) && !strchr(proc.s, '/'))
 		return perr(ps, col0, "unknown statement '%s'", proc.s);
 	/* the call: an identifier, maybe preceded by "VAR =" */
 	while (s[i] == ' ' || s[i] == '\t')
@@ -831,7 +604,7 @@ static int parse_step(struct ps *ps, const char *line, int col0, int colon)
 	if (kind < 0)
 		return perr(ps, callname.col, "unknown call '%s'", callname.s);
 
-	copy(text, sizeof(text), line);
+	lex_copy(text, sizeof(text), line);
 	st = new_step(ps, calls[kind].kind, text, col0);
 	if (!st)
 		return -1;
@@ -839,6 +612,7 @@ static int parse_step(struct ps *ps, const char *line, int col0, int colon)
 	if (pi < 0)
 		return -1;
 	st->proc = pi;
+	st->host = ps->p->procs[pi].host;
 
 	/* arguments */
 	n = 0;
@@ -862,10 +636,10 @@ static int parse_step(struct ps *ps, const char *line, int col0, int colon)
 			return perr(ps, col0 + (int)q, "unterminated string");
 		if (!s[k])
 			return perr(ps, col0 + (int)k, "expected ')'");
-		char inner[LINE_MAX_LEN + 1];
+		char inner[LEX_LINE_MAX + 1];
 
 		snprintf(inner, sizeof(inner), "%.*s", (int)(k - j - 1), s + j + 1);
-		n = split_args(ps, inner, col0 + (int)j + 1, args, 9);
+		n = lex_split_args(&ps->src, inner, col0 + (int)j + 1, args, 9);
 		if (n < 0)
 			return -1;
 		j = k + 1;
@@ -876,10 +650,16 @@ static int parse_step(struct ps *ps, const char *line, int col0, int colon)
 		return -1;
 
 	/* the socket argument and the declared variable */
-	if (st->kind != STEP_SOCKET && st->kind != STEP_FORK && st->kind != STEP_EXIT &&
-	    st->kind != STEP_SETUID && st->kind != STEP_EXEC && st->kind != STEP_RUN) {
-		st->sock_var = var_use(ps, &args[0], pi);
-		if (st->sock_var < 0)
+	if (st->kind == STEP_STOP || st->kind == STEP_WAIT) {
+		int *prog = st->kind == STEP_STOP ? &st->u.stop.prog : &st->u.wait.prog;
+
+		*prog = var_use(ps, &args[0], pi);
+		if (*prog < 0)
+			return -1;
+	} else if (st->kind != STEP_SOCKET && st->kind != STEP_FORK && st->kind != STEP_EXIT &&
+		   st->kind != STEP_SETUID && st->kind != STEP_EXEC && st->kind != STEP_RUN) {
+		st->sock = var_use(ps, &args[0], pi);
+		if (st->sock < 0)
 			return -1;
 	}
 	if (st->kind == STEP_SOCKET || st->kind == STEP_ACCEPT || st->kind == STEP_RUN) {
@@ -892,32 +672,34 @@ static int parse_step(struct ps *ps, const char *line, int col0, int colon)
 				    "a = accept(s)");
 		if (!var.s[0])
 			return perr(ps, callname.col, "socket needs a name: s = socket(tcp)");
-		st->result_var = var_declare(ps, &var, pi);
-		if (st->result_var < 0)
+		st->var = var_declare(ps, &var, pi);
+		if (st->var < 0)
 			return -1;
-		ps->prog_proc[st->result_var] = st->kind == STEP_RUN ? pi : -1;
+		ps->prog_proc[st->var] = st->kind == STEP_RUN ? pi : -1;
 	} else if (var.s[0]) {
 		return perr(ps, var.col, "only socket, accept and run give a name");
 	}
 	if (st->kind == STEP_FORK) {
 		/* a parent that did nothing yet still exists from the start */
-		st->parent = proc_lookup(ps, &args[0], 1, 0);
-		if (st->parent < 0)
+		int parent = proc_lookup(ps, &args[0], 1, 0);
+
+		if (parent < 0)
 			return -1;
-		if (ps->p->procs[st->parent].host != ps->p->procs[pi].host)
+		st->u.fork.parent = parent;
+		if (ps->p->procs[parent].host != ps->p->procs[pi].host)
 			return perr(ps, args[0].col, "fork stays on one host: '%s' is on another",
 				    args[0].s);
 		for (int v = 0; v < ps->p->nvars; v++)
-			if (ps->held[v] & (1ull << st->parent))
+			if (ps->held[v] & (1ull << parent))
 				ps->held[v] |= 1ull << pi;
 	}
 	if (parse_call_args(ps, st, callname.s, args, n, callname.col) < 0)
 		return -1;
 
 	/* "= RESULT [depends "REASON"]" */
-	char rest[LINE_MAX_LEN + 1];
+	char rest[LEX_LINE_MAX + 1];
 
-	copy(rest, sizeof(rest), s + j);
+	lex_copy(rest, sizeof(rest), s + j);
 	if (parse_depends(ps, st, rest, col0 + (int)j) < 0 ||
 	    parse_retry(ps, st, rest, col0 + (int)j) < 0)
 		return -1;
@@ -950,7 +732,7 @@ static int parse_peer(struct ps *ps, const char *s, int col, struct pkt_peer *pp
 	if (!*s)
 		return perr(ps, col, "expected a host, an address or a port");
 	if (s[0] == ':') {
-		if (to_long(s + 1, 0, 65535, &port) < 0)
+		if (number_parse(s + 1, 0, 65535, &port) < 0)
 			return perr(ps, col, "bad port '%s'", s);
 		pp->port = (int)port;
 		return 0;
@@ -968,7 +750,7 @@ static int parse_peer(struct ps *ps, const char *s, int col, struct pkt_peer *pp
 	if (pp->host < 0)
 		return perr(ps, col, "unknown host or bad address '%s'", host);
 	if (c) {
-		if (to_long(c + 1, 0, 65535, &port) < 0)
+		if (number_parse(c + 1, 0, 65535, &port) < 0)
 			return perr(ps, col + (int)(c - s) + 1, "bad port '%s'", c + 1);
 		pp->port = (int)port;
 	}
@@ -989,7 +771,7 @@ static int cut_within(struct ps *ps, char *s, int col, long *ms)
 
 	while (*d == ' ' || *d == '\t')
 		d++;
-	if (parse_dur(d, ms) < 0)
+	if (duration_parse(d, 600000, 0, ms) < 0)
 		return perr(ps, col + (int)(d - s),
 			    "bad duration '%s': write 500ms or 2s (at most 600s)", d);
 	*w = '\0';
@@ -998,9 +780,10 @@ static int cut_within(struct ps *ps, char *s, int col, long *ms)
 
 static int parse_packets(struct ps *ps, struct plan_step *st, char *rest, int col)
 {
+	struct step_packets *pk = &st->u.packets;
 	char *p = rest;
 
-	if (cut_within(ps, rest, col, &st->within_ms) < 0)
+	if (cut_within(ps, rest, col, &pk->within_ms) < 0)
 		return -1;
 	for (;;) {
 		char *semi = strchr(p, ';'), *gt;
@@ -1017,20 +800,20 @@ static int parse_packets(struct ps *ps, struct plan_step *st, char *rest, int co
 			return perr(ps, pcol, "expected a packet such as server>client F.");
 		if (!gt)
 			return perr(ps, pcol, "expected SRC>DST FLAGS, not '%s'", p);
-		if (st->npkts == PLAN_PKTS_MAX)
+		if (pk->npkts == PLAN_PKTS_MAX)
 			return perr(ps, pcol, "too many packets (at most %d)", PLAN_PKTS_MAX);
-		pat = &st->pkts[st->npkts++];
-		pat->pos.line = ps->line;
+		pat = &pk->pkts[pk->npkts++];
+		pat->pos.line = ps->src.line;
 		pat->pos.column = pcol;
 		*gt = '\0';
-		n = split_ws(p, pcol, t, 2);
+		n = lex_split_ws(p, pcol, t, 2);
 		if (n != 1)
 			return perr(ps, pcol, "expected one source before '>'");
 		if (parse_peer(ps, t[0].s, t[0].col, &pat->src) < 0)
 			return -1;
 		int rcol = col + (int)(gt + 1 - rest);
 
-		n = split_ws(gt + 1, rcol, t, 3);
+		n = lex_split_ws(gt + 1, rcol, t, 3);
 		if (n < 1)
 			return perr(ps, rcol, "expected a destination after '>'");
 		if (n < 2)
@@ -1060,12 +843,13 @@ static int parse_packets(struct ps *ps, struct plan_step *st, char *rest, int co
 
 static int parse_socket_check(struct ps *ps, struct plan_step *st, char *rest, int col)
 {
+	struct step_sockstate *ss = &st->u.sockstate;
 	struct tok t[6];
 	int n, k = 0;
 
-	if (cut_within(ps, rest, col, &st->within_ms) < 0)
+	if (cut_within(ps, rest, col, &ss->within_ms) < 0)
 		return -1;
-	n = split_ws(rest, col, t, 6);
+	n = lex_split_ws(rest, col, t, 6);
 	if (n < 3)
 		return perr(ps, col, "expected HOST ADDRESS:PORT STATE");
 	if (n > 5)
@@ -1074,24 +858,24 @@ static int parse_socket_check(struct ps *ps, struct plan_step *st, char *rest, i
 	if (st->host < 0)
 		return perr(ps, t[0].col, "unknown host '%s'", t[0].s);
 	k = 1;
-	if (parse_ep_any(t[k].s, &st->ep, &st->ep_any_port) < 0)
+	if (lex_ep_any(t[k].s, &ss->local, &ss->local_any_port) < 0)
 		return perr(ps, t[k].col, "bad address '%s': write 10.0.0.1:8080 or 10.0.0.1:*",
 			    t[k].s);
 	k++;
 	if (!strcmp(t[k].s, ">")) {
 		if (k + 2 >= n + 1 || k + 1 >= n)
 			return perr(ps, t[k].col, "expected a remote address after '>'");
-		if (parse_ep_any(t[k + 1].s, &st->remote, &st->remote_any_port) < 0)
+		if (lex_ep_any(t[k + 1].s, &ss->remote, &ss->remote_any_port) < 0)
 			return perr(ps, t[k + 1].col, "bad address '%s'", t[k + 1].s);
-		st->remote_set = 1;
+		ss->has_remote = 1;
 		k += 2;
 	}
 	if (k >= n)
 		return perr(ps, col + (int)strlen(rest), "expected a state such as TIME_WAIT");
 	if (k != n - 1)
 		return perr(ps, t[k + 1].col, "unexpected '%s'", t[k + 1].s);
-	st->state = plan_state_from_name(t[k].s);
-	if (st->state < 0)
+	ss->state = plan_state_from_name(t[k].s);
+	if (ss->state < 0)
 		return perr(ps, t[k].col, "unknown state '%s'", t[k].s);
 	return 0;
 }
@@ -1100,24 +884,26 @@ static int parse_socket_check(struct ps *ps, struct plan_step *st, char *rest, i
  * a program started with run(), as libbindlab-trace.so reported it. */
 static int parse_traced(struct ps *ps, const char *line, int col0, int restcol)
 {
-	char buf[LINE_MAX_LEN + 1], *rest, *open, *close;
+	char buf[LEX_LINE_MAX + 1], *rest, *open, *close;
 	struct tok t[2];
 	struct plan_step *st;
+	struct step_traced *tr;
 
 	st = new_step(ps, STEP_EXPECT_TRACED, line, col0);
 	if (!st)
 		return -1;
-	copy(buf, sizeof(buf), line + (restcol - col0));
+	tr = &st->u.traced;
+	lex_copy(buf, sizeof(buf), line + (restcol - col0));
 	rest = buf;
-	if (cut_within(ps, rest, restcol, &st->within_ms) < 0)
+	if (cut_within(ps, rest, restcol, &tr->within_ms) < 0)
 		return -1;
-	if (split_ws(rest, restcol, t, 2) < 2)
+	if (lex_split_ws(rest, restcol, t, 2) < 2)
 		return perr(ps, restcol,
 			    "expected: expect traced HOST bind(ADDRESS:PORT) = RESULT");
 	st->host = host_index(ps->p, t[0].s);
 	for (int v = 0; st->host < 0 && v < ps->p->nvars; v++)
 		if (!strcmp(ps->p->vars[v], t[0].s) && ps->prog_proc[v] >= 0) {
-			st->sock_var = v; /* one program: the one run() named so */
+			tr->prog = v; /* one program: the one run() named so */
 			st->host = ps->p->procs[ps->prog_proc[v]].host;
 		}
 	if (st->host < 0)
@@ -1131,43 +917,38 @@ static int parse_traced(struct ps *ps, const char *line, int col0, int restcol)
 	const char *call = rest + (t[1].col - restcol);
 	int acol = restcol + (int)(open + 1 - rest);
 	struct tok a[3];
-	int n = split_args(ps, open + 1, acol, a, 3);
+	int n = lex_split_args(&ps->src, open + 1, acol, a, 3);
 
 	if (n < 0)
 		return -1;
 	if (!strcmp(call, "bind") || !strcmp(call, "connect")) {
-		st->traced = !strcmp(call, "bind") ? STEP_BIND : STEP_CONNECT;
+		tr->call = !strcmp(call, "bind") ? STEP_BIND : STEP_CONNECT;
 		if (n != 1)
 			return perr(ps, acol, "%s takes one address here: %s(*:8080)", call, call);
 		if (!strncmp(a[0].s, "*:", 2)) {
 			long port;
 
-			if (to_long(a[0].s + 2, 1, 65535, &port) < 0)
+			if (number_parse(a[0].s + 2, 1, 65535, &port) < 0)
 				return perr(ps, a[0].col, "bad port in '%s'", a[0].s);
-			st->ep.port = (uint16_t)port;
-		} else if (arg_ep(ps, &a[0], &st->ep) < 0) {
+			tr->ep.port = (uint16_t)port;
+		} else if (arg_ep(ps, &a[0], &tr->ep) < 0) {
 			return -1;
 		}
 	} else if (!strcmp(call, "listen")) {
-		st->traced = STEP_LISTEN;
+		tr->call = STEP_LISTEN;
 		if (n != 0)
 			return perr(ps, acol, "listen takes no argument here: listen()");
 	} else if (!strcmp(call, "setsockopt")) {
 		long v;
-		size_t i;
 
-		st->traced = STEP_SETSOCKOPT;
+		tr->call = STEP_SETSOCKOPT;
 		if (n != 2)
 			return perr(ps, acol, "setsockopt takes OPTION, VALUE here");
-		for (i = 0; i < sizeof(opt_names) / sizeof(opt_names[0]); i++)
-			if (!strcmp(a[0].s, opt_names[i]))
-				break;
-		if (i == sizeof(opt_names) / sizeof(opt_names[0]))
+		if (names_opt_from_name(a[0].s, &tr->opt) < 0)
 			return perr(ps, a[0].col, "unknown socket option '%s'", a[0].s);
-		st->opt = (enum plan_opt)i;
 		if (arg_int(ps, &a[1], 0, 1 << 30, &v) < 0)
 			return -1;
-		st->optval = (int)v;
+		tr->val = (int)v;
 	} else {
 		return perr(ps, t[1].col,
 			    "cannot expect a traced '%s': bind, listen, connect or setsockopt",
@@ -1185,24 +966,24 @@ static int parse_traced(struct ps *ps, const char *line, int col0, int restcol)
 		while (*b == ' ' || *b == '\t')
 			b++;
 		bend = strchr(b, ')');
-		if (st->traced != STEP_SETSOCKOPT || strncmp(b, "bind(", 5) || !bend)
+		if (tr->call != STEP_SETSOCKOPT || strncmp(b, "bind(", 5) || !bend)
 			return perr(ps, restcol + (int)(b - rest),
 				    "write: setsockopt(OPTION, VALUE) before bind(ADDRESS:PORT)");
 		*bend = '\0';
 		struct tok ep = {.col = restcol + (int)(b + 5 - rest)};
 
-		copy(ep.s, sizeof(ep.s), b + 5);
+		lex_copy(ep.s, sizeof(ep.s), b + 5);
 		if (!strncmp(ep.s, "*:", 2)) {
 			long port;
 
-			if (to_long(ep.s + 2, 1, 65535, &port) < 0)
+			if (number_parse(ep.s + 2, 1, 65535, &port) < 0)
 				return perr(ps, ep.col, "bad port in '%s'", ep.s);
-			memset(&st->remote, 0, sizeof(st->remote));
-			st->remote.port = (uint16_t)port;
-		} else if (arg_ep(ps, &ep, &st->remote) < 0) {
+			memset(&tr->before, 0, sizeof(tr->before));
+			tr->before.port = (uint16_t)port;
+		} else if (arg_ep(ps, &ep, &tr->before) < 0) {
 			return -1;
 		}
-		st->remote_set = 1;
+		tr->has_before = 1;
 		r = bend + 1;
 		while (*r == ' ' || *r == '\t')
 			r++;
@@ -1217,10 +998,10 @@ static int parse_traced(struct ps *ps, const char *line, int col0, int restcol)
 /* expect packets ..., expect socket ..., wait until packets/socket ... */
 static int parse_check(struct ps *ps, const char *line, int col0)
 {
-	char buf[LINE_MAX_LEN + 1];
+	char buf[LEX_LINE_MAX + 1];
 	struct tok t[3];
 	int wait = !strncmp(line, "wait", 4);
-	int n = split_ws(line, col0, t, 3);
+	int n = lex_split_ws(line, col0, t, 3);
 	int what = wait ? 2 : 1;
 	struct plan_step *st;
 	char *rest;
@@ -1255,7 +1036,7 @@ static int parse_check(struct ps *ps, const char *line, int col0)
 static int parse_fastforward(struct ps *ps, const char *line, int col0)
 {
 	struct tok t[5];
-	int n = split_ws(line, col0, t, 5);
+	int n = lex_split_ws(line, col0, t, 5);
 	struct plan_step *st;
 
 	if (n < 2 || strcmp(t[1].s, "timewait"))
@@ -1270,7 +1051,7 @@ static int parse_fastforward(struct ps *ps, const char *line, int col0)
 	st->host = host_index(ps->p, t[2].s);
 	if (st->host < 0)
 		return perr(ps, t[2].col, "unknown host '%s'", t[2].s);
-	if (parse_ep_any(t[3].s, &st->ep, &st->ep_any_port) < 0)
+	if (lex_ep_any(t[3].s, &st->u.fastforward.local, &st->u.fastforward.local_any_port) < 0)
 		return perr(ps, t[3].col, "bad address '%s': write 10.0.0.1:8080", t[3].s);
 	return 0;
 }
@@ -1278,7 +1059,7 @@ static int parse_fastforward(struct ps *ps, const char *line, int col0)
 static int parse_host(struct ps *ps, const char *line, int col0)
 {
 	struct tok t[2 + PLAN_ADDRS_MAX + 1];
-	int n = split_ws(line, col0, t, 2 + PLAN_ADDRS_MAX + 1);
+	int n = lex_split_ws(line, col0, t, 2 + PLAN_ADDRS_MAX + 1);
 	struct plan *p = ps->p;
 	struct plan_host *h;
 
@@ -1287,7 +1068,7 @@ static int parse_host(struct ps *ps, const char *line, int col0)
 			    "a host has at most %d addresses", PLAN_ADDRS_MAX);
 	if (n < 2)
 		return perr(ps, col0 + 4, "expected a host name: host server 10.0.0.1");
-	if (!is_name(t[1].s) || strlen(t[1].s) >= PLAN_NAME_MAX)
+	if (!lex_is_name(t[1].s) || strlen(t[1].s) >= PLAN_NAME_MAX)
 		return perr(ps, t[1].col, "bad host name '%s': lowercase letters, digits, - and _",
 			    t[1].s);
 	if (host_index(p, t[1].s) >= 0)
@@ -1301,8 +1082,8 @@ static int parse_host(struct ps *ps, const char *line, int col0)
 	p->hosts = nv;
 	h = &p->hosts[p->nhosts++];
 	memset(h, 0, sizeof(*h));
-	copy(h->name, sizeof(h->name), t[1].s);
-	h->pos.line = ps->line;
+	lex_copy(h->name, sizeof(h->name), t[1].s);
+	h->pos.line = ps->src.line;
 	h->pos.column = col0;
 	for (int k = 2; k < n; k++) {
 		if (addr_parse(t[k].s, &h->addrs[h->naddrs]) < 0)
@@ -1322,7 +1103,7 @@ static int parse_sysctl(struct ps *ps, const char *line, int col0)
 	struct plan_host *h;
 	int hi;
 
-	int n = split_ws(s, col0 + 6, t, 1);
+	int n = lex_split_ws(s, col0 + 6, t, 1);
 
 	if (n < 1)
 		return perr(ps, col0 + 6, "expected: sysctl HOST KEY=VALUE");
@@ -1382,7 +1163,7 @@ static int parse_sysctl(struct ps *ps, const char *line, int col0)
 	memset(sc, 0, sizeof(*sc));
 	snprintf(sc->key, sizeof(sc->key), "%.*s", (int)(eq - s), s);
 	snprintf(sc->value, sizeof(sc->value), "%s", value);
-	sc->pos.line = ps->line;
+	sc->pos.line = ps->src.line;
 	sc->pos.column = kcol;
 	return 0;
 }
@@ -1440,156 +1221,6 @@ static int parse_line(struct ps *ps, const char *line, int col0)
 
 /* --- lines, comments, variants ------------------------------------------ */
 
-struct line {
-	char *text; /* comment and trailing blanks removed; NULL if blank */
-	int col;    /* column of the first non-blank character */
-};
-
-/* Remove a comment (a # outside quotes) and surrounding blanks. */
-static char *clean_line(char *s, int *col)
-{
-	int inq = 0;
-	char *p;
-
-	for (p = s; *p; p++) {
-		if (*p == '"')
-			inq = !inq;
-		if (*p == '#' && !inq) {
-			*p = '\0';
-			break;
-		}
-	}
-	p = s + strlen(s);
-	while (p > s && (p[-1] == ' ' || p[-1] == '\t' || p[-1] == '\r'))
-		*--p = '\0';
-	*col = 1;
-	while (*s == ' ' || *s == '\t') {
-		s++;
-		(*col)++;
-	}
-	return *s ? s : NULL;
-}
-
-static int read_table(struct ps *ps, struct line *lines, int nlines, struct table *tb)
-{
-	memset(tb, 0, sizeof(*tb));
-	for (int i = 0; i < nlines; i++) {
-		char *s = lines[i].text, *cell;
-		int istable, n = 0, col;
-
-		if (!s)
-			continue;
-		istable = !strncmp(s, "table", 5) && (s[5] == ' ' || s[5] == '\t' || !s[5]);
-		if (!istable &&
-		    !(!strncmp(s, "variant", 7) && (s[7] == ' ' || s[7] == '\t' || !s[7])))
-			continue;
-		ps->line = i + 1;
-		if (istable && tb->line)
-			return perr(ps, lines[i].col, "a second 'table' line");
-		if (!istable && !tb->line)
-			return perr(ps, lines[i].col, "'variant' before any 'table' line");
-		if (!istable && tb->nrows == ROWS_MAX)
-			return perr(ps, lines[i].col, "too many variants (at most %d)", ROWS_MAX);
-		char buf[LINE_MAX_LEN + 1];
-		char *save = NULL;
-
-		snprintf(buf, sizeof(buf), "%s", s + (istable ? 5 : 7));
-		col = lines[i].col + (istable ? 5 : 7);
-		cell = buf;
-		for (;;) {
-			char *bar = strchr(cell, '|');
-			char *a, *b;
-
-			if (bar)
-				*bar = '\0';
-			a = cell;
-			while (*a == ' ' || *a == '\t')
-				a++;
-			b = a + strlen(a);
-			while (b > a && (b[-1] == ' ' || b[-1] == '\t'))
-				*--b = '\0';
-			int ccol = col + (int)(a - buf);
-
-			if (!*a)
-				return perr(ps, ccol, istable ? "empty column name" : "empty cell");
-			if (n == COLS_MAX)
-				return perr(ps, ccol, "too many columns (at most %d)", COLS_MAX);
-			if (istable) {
-				if (!is_var(a) || strlen(a) >= PLAN_NAME_MAX)
-					return perr(ps, ccol, "bad column name '%s'", a);
-				for (int k = 0; k < n; k++)
-					if (!strcmp(tb->cols[k], a))
-						return perr(ps, ccol, "column '%s' named twice", a);
-				copy(tb->cols[n], PLAN_NAME_MAX, a);
-			} else {
-				if (strlen(a) >= sizeof(tb->cells[0][0]))
-					return perr(ps, ccol, "cell too long");
-				copy(tb->cells[tb->nrows][n], sizeof(tb->cells[0][0]), a);
-			}
-			n++;
-			if (!bar)
-				break;
-			cell = bar + 1;
-		}
-		(void)save;
-		if (istable) {
-			tb->ncols = n;
-			tb->line = i + 1;
-		} else {
-			if (n != tb->ncols)
-				return perr(ps, lines[i].col,
-					    "variant has %d cells, the table %d columns", n,
-					    tb->ncols);
-			tb->nrows++;
-		}
-	}
-	if (tb->line && !tb->nrows) {
-		ps->line = tb->line;
-		return perr(ps, 1, "a table needs at least one 'variant' line");
-	}
-	return 0;
-}
-
-/* Replace ${col} in s by the row's cells into out. */
-static int substitute(struct ps *ps, const char *s, int col0, const struct table *tb, int row,
-		      char *out, size_t outlen)
-{
-	size_t o = 0;
-
-	for (size_t i = 0; s[i];) {
-		if (s[i] == '$' && s[i + 1] == '{') {
-			const char *end = strchr(s + i, '}');
-			char name[PLAN_NAME_MAX + 1];
-			int k;
-
-			if (!end)
-				return perr(ps, col0 + (int)i, "unterminated '${'");
-			snprintf(name, sizeof(name), "%.*s", (int)(end - s - i - 2), s + i + 2);
-			for (k = 0; k < tb->ncols; k++)
-				if (!strcmp(tb->cols[k], name))
-					break;
-			if (!tb->line)
-				return perr(ps, col0 + (int)i,
-					    "'${%s}' but no table defines columns", name);
-			if (k == tb->ncols)
-				return perr(ps, col0 + (int)i, "unknown column '${%s}'", name);
-			const char *cell = tb->cells[row][k];
-
-			if (o + strlen(cell) >= outlen)
-				return perr(ps, col0 + (int)i, "line too long after substitution");
-			memcpy(out + o, cell, strlen(cell));
-			o += strlen(cell);
-			i = (size_t)(end - s) + 1;
-			continue;
-		}
-		if (o + 1 >= outlen)
-			return perr(ps, col0 + (int)i, "line too long after substitution");
-		out[o++] = s[i++];
-	}
-	out[o] = '\0';
-	return 0;
-}
-
 static void plan_free_one(struct plan *p)
 {
 	for (int h = 0; h < p->nhosts; h++)
@@ -1613,18 +1244,14 @@ static int parse_variant(struct ps *ps, struct line *lines, int nlines, const st
 			 int row)
 {
 	for (int i = 0; i < nlines; i++) {
-		char buf[LINE_MAX_LEN + 1];
+		char buf[LEX_LINE_MAX + 1];
 
 		if (!lines[i].text)
 			continue;
-		ps->line = i + 1;
-		if (!strncmp(lines[i].text, "table", 5) || !strncmp(lines[i].text, "variant", 7)) {
-			char c = lines[i].text[!strncmp(lines[i].text, "table", 5) ? 5 : 7];
-
-			if (c == ' ' || c == '\t' || !c)
-				continue;
-		}
-		if (substitute(ps, lines[i].text, lines[i].col, tb, row, buf, sizeof(buf)) < 0)
+		ps->src.line = i + 1;
+		if (variant_is_table_line(lines[i].text))
+			continue;
+		if (variant_substitute(&ps->src, lines[i].text, lines[i].col, tb, row, buf, sizeof(buf)) < 0)
 			return -1;
 		if (parse_line(ps, buf, lines[i].col) < 0)
 			return -1;
@@ -1634,57 +1261,72 @@ static int parse_variant(struct ps *ps, struct line *lines, int nlines, const st
 	for (int i = 0; i < ps->p->nsteps; i++)
 		steps++;
 	if (!steps) {
-		ps->line = nlines > 0 ? nlines : 1;
-		return errf(ps->err, "%s:%d:1: no steps", ps->file, ps->line);
+		ps->src.line = nlines > 0 ? nlines : 1;
+		return src_err(&ps->src, 1, "no steps");
 	}
 	return 0;
+}
+
+/* The `# key: value` lines of the comment block that opens the text. */
+static void read_meta(const char *text, struct plan *p)
+{
+	int line = 1;
+
+	for (const char *s = text; *s == '#' && p->nmeta < PLAN_META_MAX; line++) {
+		const char *nl = strchr(s, '\n'), *k = s + 1, *colon;
+		size_t n = nl ? (size_t)(nl - s) : strlen(s), kl;
+
+		while (*k == ' ' || *k == '\t')
+			k++;
+		kl = strspn(k, "abcdefghijklmnopqrstuvwxyz_-");
+		colon = k + kl;
+		if (kl && kl < sizeof(p->meta[0].key) && *colon == ':' && colon < s + n) {
+			struct plan_meta *m = &p->meta[p->nmeta++];
+			const char *v = colon + 1, *end = s + n;
+
+			while (v < end && (*v == ' ' || *v == '\t'))
+				v++;
+			while (end > v && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
+				end--;
+			snprintf(m->key, sizeof(m->key), "%.*s", (int)kl, k);
+			snprintf(m->value, sizeof(m->value), "%.*s", (int)(end - v), v);
+			m->line = line;
+		}
+		if (!nl)
+			break;
+		s = nl + 1;
+	}
+}
+
+const char *plan_meta(const struct plan *plan, const char *key)
+{
+	for (int k = 0; k < plan->nmeta; k++)
+		if (!strcmp(plan->meta[k].key, key))
+			return plan->meta[k].value;
+	return NULL;
 }
 
 int plan_parse_string(const char *file, const char *text, struct plan **plans, int *nplans,
 		      char *err)
 {
-	struct ps ps = {.file = file, .err = err, .line = 1};
+	struct ps ps = {.src = {.file = file, .err = err, .line = 1}};
 	struct line *lines = NULL;
 	struct table *tb = NULL;
 	struct plan *out = NULL;
 	char *copy = NULL;
 	int nlines = 0, rc = -1, nrows;
-	size_t len = strlen(text);
 
 	*plans = NULL;
 	*nplans = 0;
 	copy = strdup(text);
 	tb = calloc(1, sizeof(*tb));
-	lines = calloc(len / 1 + 2, sizeof(*lines));
-	if (!copy || !tb || !lines) {
+	if (!copy || !tb) {
 		errf(err, "%s: out of memory", file);
 		goto out;
 	}
-	for (char *s = copy; *s || s == copy;) {
-		char *nl = strchr(s, '\n');
-
-		if (nl)
-			*nl = '\0';
-		ps.line = nlines + 1;
-		if (strlen(s) > LINE_MAX_LEN) {
-			perr(&ps, LINE_MAX_LEN + 1, "line longer than %d bytes", LINE_MAX_LEN);
-			goto out;
-		}
-		for (char *c = s; *c; c++)
-			if ((unsigned char)*c < 0x20 && *c != '\t' && *c != '\r') {
-				perr(&ps, (int)(c - s) + 1, "control character 0x%02x",
-				     (unsigned char)*c);
-				goto out;
-			}
-		lines[nlines].text = clean_line(s, &lines[nlines].col);
-		nlines++;
-		if (!nl)
-			break;
-		s = nl + 1;
-		if (!*s)
-			break;
-	}
-	if (read_table(&ps, lines, nlines, tb) < 0)
+	if (lex_lines(&ps.src, copy, &lines, &nlines) < 0)
+		goto out;
+	if (variant_read_table(&ps.src, lines, nlines, tb) < 0)
 		goto out;
 	nrows = tb->line ? tb->nrows : 1;
 	out = calloc((size_t)nrows, sizeof(*out));
@@ -1697,8 +1339,8 @@ int plan_parse_string(const char *file, const char *text, struct plan **plans, i
 		const char *base = strrchr(file, '/');
 
 		memset(&ps, 0, sizeof(ps));
-		ps.file = file;
-		ps.err = err;
+		ps.src.file = file;
+		ps.src.err = err;
 		ps.p = p;
 		snprintf(p->file, sizeof(p->file), "%s", file);
 		snprintf(p->name, sizeof(p->name), "%s", base ? base + 1 : file);
@@ -1706,6 +1348,7 @@ int plan_parse_string(const char *file, const char *text, struct plan **plans, i
 
 		if (dot && !strcmp(dot, ".scn"))
 			*dot = '\0';
+		read_meta(text, p);
 		for (int k = 0; tb->line && k < tb->ncols; k++) {
 			size_t l = strlen(p->variant);
 

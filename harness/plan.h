@@ -154,71 +154,144 @@ struct pkt_pattern {
 /* TCP states as the kernel numbers them (TCP_ESTABLISHED = 1 ...), plus: */
 #define PLAN_STATE_NONE 0 /* "expect socket H A:P none": no socket at all */
 
+/* What each kind of step holds: one struct per kind, in plan_step.u. */
+struct step_socket { /* s = socket(tcp6, cloexec) */
+	int family;  /* AF_INET, AF_INET6 */
+	int socktype; /* SOCK_STREAM, SOCK_DGRAM */
+	int cloexec;
+};
+struct step_setsockopt { /* setsockopt(s, SO_LINGER, 1, 0) */
+	enum plan_opt opt;
+	int val;
+	int linger_secs; /* SO_LINGER only: l_linger (val is l_onoff) */
+};
+struct step_addr { /* bind(s, ADDR), connect(s, ADDR) */
+	struct endpoint ep;
+};
+struct step_listen {
+	int backlog;
+};
+struct step_shutdown {
+	int how; /* SHUT_RD, SHUT_WR, SHUT_RDWR */
+};
+struct step_send { /* send(s, "text"), sendto(s, ADDR, 5) */
+	struct endpoint to; /* sendto only */
+	char data[PLAN_DATA_MAX];
+	size_t len;
+};
+struct step_recv { /* recv(s, 5[, dontwait|eof]) */
+	size_t max;	/* bytes to read at most */
+	int dontwait;	/* MSG_DONTWAIT: nothing there gives -1 EAGAIN at once */
+	int until_eof;	/* read (and drop) until EOF; = the bytes read */
+};
+struct step_fork { /* server/2: fork(server) */
+	int parent; /* the process copied; plan_step.proc is the new one */
+};
+struct step_exit {
+	int status;
+};
+struct step_setuid {
+	unsigned uid;
+};
+struct step_argv { /* exec("sleep", "60"), p = run("prog", ...) */
+	int argc;
+	char argv[PLAN_DATA_MAX]; /* argc strings, NUL-separated */
+	size_t len;
+};
+struct step_stop { /* stop(p[, grace]) */
+	int prog;	/* the variable run() named */
+	long grace_ms;	/* SIGTERM, then SIGKILL after this */
+};
+struct step_wait { /* wait(p) */
+	int prog;
+};
+struct step_packets { /* expect packets ..., wait until packets ... */
+	struct pkt_pattern pkts[PLAN_PKTS_MAX];
+	int npkts;
+	long within_ms;
+};
+struct step_sockstate { /* expect socket HOST LOCAL [> REMOTE] STATE */
+	struct endpoint local;
+	int local_any_port; /* "10.0.0.2:*" */
+	int has_remote;
+	struct endpoint remote;
+	int remote_any_port;
+	int state; /* TCP_LISTEN, TCP_TIME_WAIT..., or PLAN_STATE_NONE */
+	long within_ms;
+};
+struct step_fastforward { /* fast-forward timewait HOST LOCAL */
+	struct endpoint local;
+	int local_any_port;
+};
+struct step_traced { /* expect traced HOST|PROG CALL(...) [before bind(...)] = R */
+	int prog;	   /* the variable run() named, or -1: any program on host */
+	int call;	   /* the call looked for: STEP_BIND, STEP_CONNECT, STEP_LISTEN, STEP_SETSOCKOPT */
+	struct endpoint ep; /* bind, connect; ep.addr.family 0: any address */
+	enum plan_opt opt;  /* setsockopt */
+	int val;
+	int has_before;		 /* "... before bind(ADDR)": a later bind of that socket */
+	struct endpoint before; /* that bind's address (family 0: any) */
+	long within_ms;
+};
+
 struct plan_step {
 	enum step_kind kind;
 	struct srcpos pos;
 	char text[PLAN_TEXT_MAX]; /* the statement as written, for reports */
+	int host;		  /* the host it runs on (a call) or looks at (a check) */
+	int proc;		  /* syscall steps: index into plan.procs; -1 for checks */
+	int sock;		  /* the socket a call acts on: index into plan.vars; -1 none */
+	int var;		  /* socket, accept, run: the variable named "v = ..."; -1 */
 
-	int proc;	/* syscall steps: index into plan.procs; -1 for checks */
-	int result_var; /* socket, accept: variable receiving the fd; -1 none */
-	int sock_var;	/* the socket argument: index into plan.vars; -1 none */
-
-	/* STEP_SOCKET */
-	int family;   /* AF_INET, AF_INET6 */
-	int socktype; /* SOCK_STREAM, SOCK_DGRAM */
-	int cloexec;
-	/* STEP_SETSOCKOPT */
-	enum plan_opt opt;
-	int optval;  /* the value; SO_LINGER: onoff */
-	int optval2; /* SO_LINGER: seconds */
-	/* STEP_BIND, STEP_CONNECT, STEP_SENDTO */
-	struct endpoint ep;
-	/* STEP_LISTEN */
-	int backlog;
-	/* STEP_SHUTDOWN: SHUT_RD, SHUT_WR, SHUT_RDWR */
-	int how;
-	/* STEP_SEND, STEP_SENDTO: payload; STEP_RECV: datalen is the max to read,
-	 * dontwait: MSG_DONTWAIT (nothing there: -1 EAGAIN, at once) */
-	int dontwait;
-	int until_eof; /* recv(s, N, eof): read (and drop) until EOF; = the bytes read */
-	char data[PLAN_DATA_MAX];
-	size_t datalen;
-	/* STEP_FORK: the process copied (proc is the new one) */
-	int parent;
-	/* STEP_EXEC, STEP_RUN: argc strings, NUL-separated, in data (datalen bytes) */
-	int argc;
-	/* STEP_EXPECT_TRACED: the call looked for (a STEP_ kind: BIND, LISTEN,
-	 * CONNECT, SETSOCKOPT), with ep / opt+optval as its arguments;
-	 * ep.addr.family 0 means any address */
-	int traced;
-	/* STEP_EXIT: status; STEP_SETUID: uid */
-	int status;
-	unsigned uid;
-
-	/* STEP_EXPECT_PACKETS, STEP_WAIT_PACKETS */
-	struct pkt_pattern pkts[PLAN_PKTS_MAX];
-	int npkts;
-	/* STEP_EXPECT_SOCKET, STEP_WAIT_SOCKET: a TCP socket of host whose local
-	 * endpoint is ep (and, if remote_set, whose remote is remote) is in state */
-	int host;
-	int ep_any_port; /* "10.0.0.2:*": any local port */
-	struct endpoint remote;
-	int remote_set; /* "LOCAL > REMOTE STATE" names the peer too */
-	int remote_any_port;
-	int state;	/* TCP_LISTEN, TCP_TIME_WAIT..., or PLAN_STATE_NONE */
-	long within_ms; /* the bound on the wait; default PLAN_WAIT_DEFAULT_MS */
-	/* `= R retry within DUR`: a syscall step is tried again, each time the
-	 * socket table says something may have changed (a TIME_WAIT timer ran
-	 * out), until it returns R or DUR has passed */
-	long retry_ms;
-
+	/* syscall steps and "expect traced": `= RESULT` */
 	struct expect_result expect;
-	/* `= RESULT depends "REASON"`: the result is known to vary (kernel
-	 * version, timing); another result is reported with REASON, not failed */
+	/* syscall steps: `= R retry within DUR` tries the call again, each time
+	 * the socket table says something may have changed (a TIME_WAIT timer
+	 * ran out), until it returns R or DUR has passed; 0 when not asked */
+	long retry_ms;
+	/* syscall steps: `= RESULT depends "REASON"`: the result is known to
+	 * vary (kernel version, timing); another result is reported with
+	 * REASON, not failed */
 	char depends[120];
+
+	union {
+		struct step_socket socket;
+		struct step_setsockopt setsockopt;
+		struct step_addr bind, connect;
+		struct step_listen listen;
+		struct step_shutdown shutdown;
+		struct step_send send; /* STEP_SEND, STEP_SENDTO */
+		struct step_recv recv;
+		struct step_fork fork;
+		struct step_exit exit;
+		struct step_setuid setuid;
+		struct step_argv argv; /* STEP_EXEC, STEP_RUN */
+		struct step_stop stop;
+		struct step_wait wait;
+		struct step_packets packets;	 /* STEP_EXPECT_PACKETS, STEP_WAIT_PACKETS */
+		struct step_sockstate sockstate; /* STEP_EXPECT_SOCKET, STEP_WAIT_SOCKET */
+		struct step_fastforward fastforward;
+		struct step_traced traced;
+	} u;
 };
 
+/* Is the step a check the driver performs (not a call an actor makes)? */
+int plan_step_is_check(const struct plan_step *st);
+/* The bound on a check's wait, in ms; 0 for a call. */
+long plan_step_within_ms(const struct plan_step *st);
+
 #define PLAN_WAIT_DEFAULT_MS 2000
+
+/* A `# key: value` line of the comment block that opens a file: what the
+ * scenario asks and answers, whether it is slow, which advice it judges.
+ * Read once, here, for the file collector, docs/matrix.md and the grader. */
+struct plan_meta {
+	char key[32];	 /* "question", "answer", "slow", "advice", "verdict" */
+	char value[400]; /* the rest of the line, trimmed */
+	int line;
+};
+
+#define PLAN_META_MAX 16
 
 /* One scenario, one variant.  A file with a table yields one plan a row. */
 struct plan {
@@ -233,7 +306,12 @@ struct plan {
 	int nvars;
 	struct plan_step *steps;
 	int nsteps;
+	struct plan_meta meta[PLAN_META_MAX];
+	int nmeta;
 };
+
+/* The value of key in the plan's opening comments, or NULL. */
+const char *plan_meta(const struct plan *plan, const char *key);
 
 /* Parse a scenario file into *plans (one per variant row, at least one).
  * Returns 0, or -1 with err = "FILE:LINE:COL: message" (one line). */
@@ -243,12 +321,6 @@ int plan_parse_string(const char *file, const char *text, struct plan **plans, i
 		      char *err);
 void plan_free(struct plan *plans, int nplans);
 
-/* "TIME_WAIT" for TCP_TIME_WAIT, "none" for PLAN_STATE_NONE; -1 if unknown. */
-const char *plan_state_name(int state);
-int plan_state_from_name(const char *name);
-/* "F." for TH_FIN|TH_ACK; buf of at least 8 bytes. */
-const char *plan_flags_str(uint8_t flags, char *buf, size_t len);
-/* The reverse: -1 if the text is not a flag set. */
-int plan_flags_parse(const char *s, uint8_t *flags);
+/* The names of states, flags and options are in names.h. */
 
 #endif

@@ -56,7 +56,6 @@ int sockdiag_owner(uint64_t inode, int *pid, char *comm, size_t commlen);
 /* The same, and the descriptor number the owner holds it under. */
 int sockdiag_owner_fd(uint64_t inode, int *pid, int *fd, char *comm, size_t commlen);
 
-/* "TIME_WAIT", "LISTEN"... for TCP_* values; "?" for others. */
-const char *tcp_state_name(int state);
+/* State names (tcp_state_name) are in names.h. */
 
 #endif

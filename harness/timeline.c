@@ -7,6 +7,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "names.h"
+
+const struct ev_explain *event_explain(const struct event *e)
+{
+	if (e->kind == EV_CALL)
+		return &e->u.call.expl;
+	if (e->kind == EV_TRACE)
+		return &e->u.trace.expl;
+	return NULL;
+}
+
 void timeline_init(struct timeline *tl)
 {
 	memset(tl, 0, sizeof(*tl));
@@ -16,8 +27,12 @@ void timeline_init(struct timeline *tl)
 
 void timeline_free(struct timeline *tl)
 {
-	for (size_t i = 0; i < tl->n; i++)
-		free(tl->ev[i].holders);
+	for (size_t i = 0; i < tl->n; i++) {
+		const struct ev_explain *x = event_explain(&tl->ev[i]);
+
+		if (x)
+			free(x->holders);
+	}
 	free(tl->ev);
 	free(tl->pkts);
 	timeline_init(tl);
@@ -39,12 +54,20 @@ int timeline_add(struct timeline *tl, const struct event *ev, char *err)
 	e = &tl->ev[tl->n];
 	*e = *ev;
 	e->seq = tl->n; /* keeps the sort stable */
-	e->holders = NULL;
-	if (ev->nholders > 0) {
-		e->holders = malloc((size_t)ev->nholders * sizeof(*e->holders));
-		if (!e->holders)
-			return errf(err, "cannot grow the timeline: %s", strerror(ENOMEM));
-		memcpy(e->holders, ev->holders, (size_t)ev->nholders * sizeof(*e->holders));
+	struct ev_explain *x = (struct ev_explain *)event_explain(e);
+	const struct ev_explain *from = event_explain(ev);
+
+	if (x) {
+		x->holders = NULL;
+		if (from->nholders > 0) {
+			x->holders = malloc((size_t)from->nholders * sizeof(*x->holders));
+			if (!x->holders) {
+				x->nholders = 0;
+				return errf(err, "cannot grow the timeline: %s", strerror(ENOMEM));
+			}
+			memcpy(x->holders, from->holders,
+			       (size_t)from->nholders * sizeof(*x->holders));
+		}
 	}
 	tl->n++;
 	return 0;
@@ -74,10 +97,8 @@ int timeline_add_pkt(struct timeline *tl, const struct pkt *p, char *err)
 	memset(&ev, 0, sizeof(ev));
 	ev.kind = EV_PACKET;
 	ev.t = p->ts_ns;
-	ev.proc = -1;
-	ev.step = -1;
 	ev.host = p->iface >= 0 && p->iface < 16 ? tl->iface_host[p->iface] : -1;
-	ev.pkt = *p;
+	ev.u.pkt = *p;
 	return timeline_add(tl, &ev, err);
 }
 
@@ -140,15 +161,16 @@ static int pattern_match(const struct plan *plan, const struct timeline *tl, con
 int timeline_match_packets(const struct plan *plan, const struct timeline *tl,
 			   const struct plan_step *st, size_t from, size_t *end, int *matched)
 {
+	const struct step_packets *pk = &st->u.packets;
 	int k = 0;
 	size_t i;
 
-	for (i = from; i < tl->npkts && k < st->npkts; i++)
-		if (pattern_match(plan, tl, &tl->pkts[i], &st->pkts[k]))
+	for (i = from; i < tl->npkts && k < pk->npkts; i++)
+		if (pattern_match(plan, tl, &tl->pkts[i], &pk->pkts[k]))
 			k++;
 	if (matched)
 		*matched = k;
-	if (k < st->npkts)
+	if (k < pk->npkts)
 		return 0;
 	if (end)
 		*end = i;

@@ -20,24 +20,19 @@ enum ev_kind {
 #define EV_MSG_MAX 400
 #define EV_HOLDERS_MAX 8
 
-struct ev_call {
-	int step;
-	long ret;
-	int err;
-	uint64_t t_end;
-	int has_local, has_peer;
-	struct endpoint local, peer;
-	int fd;
-};
-
-/* A socket found in the way of a bind/listen/connect that failed with
- * EADDRINUSE, and who owns it. */
+/* The sockets found in the way of a bind/listen that failed with
+ * EADDRINUSE (a call's or a traced program's), from the rules model. */
 struct ev_holder {
 	struct sockinfo sock;
 	int proc; /* index into plan.procs, -1 if none of the scenario's */
 	int pid;  /* owner pid, 0 when none (TIME_WAIT has no owner) */
 	char comm[20];
 	char why[320]; /* the rule, in one sentence (rules.h) */
+};
+
+struct ev_explain {
+	struct ev_holder *holders; /* owned by the event; timeline_add copies them */
+	int nholders;
 };
 
 /* The model's prediction for a bind or listen (rules.h), next to what the
@@ -48,23 +43,56 @@ struct ev_model {
 	int agrees;	/* predicted == (the kernel returned EADDRINUSE) */
 };
 
+/* EV_CALL: a syscall step an actor performed. */
+struct ev_call {
+	int step; /* index into plan.steps */
+	int proc; /* index into plan.procs */
+	long ret;
+	int err;
+	uint64_t t_end;
+	int has_local, has_peer;
+	struct endpoint local, peer;
+	int fd;
+	struct ev_model model; /* a bind or listen */
+	struct ev_explain expl;
+};
+
+/* EV_CHECK: an expectation or wait, passed or failed. */
+struct ev_check {
+	int step;
+	int ok;
+	char msg[EV_MSG_MAX]; /* what was seen, or the failure */
+};
+
+/* EV_NOTE: something the harness did or saw (a sysctl, a kill). */
+struct ev_note {
+	char msg[EV_MSG_MAX];
+};
+
+/* EV_TRACE: a socket call of a program started by run(). */
+struct ev_trace {
+	struct trace_rec rec;
+	int prog; /* index into result.progs */
+	int proc; /* the scenario process that started the program */
+	struct ev_explain expl; /* a bind that failed with EADDRINUSE */
+};
+
 struct event {
 	enum ev_kind kind;
 	uint64_t t; /* when it happened (a call: when it started) */
-	int proc;   /* EV_CALL: the process; else -1 */
 	int host;   /* the host it belongs to; -1 for harness-wide notes */
-	struct ev_call call;
-	struct pkt pkt;
-	int ok;			   /* EV_CHECK */
-	int step;		   /* EV_CHECK: the step; EV_NOTE: -1 */
-	char msg[EV_MSG_MAX];	   /* EV_CHECK: the failure; EV_NOTE: the text */
-	struct ev_holder *holders; /* EV_CALL that failed with EADDRINUSE */
-	struct ev_model model;	   /* EV_CALL of a bind or listen */
-	struct trace_rec trace;	   /* EV_TRACE */
-	int prog;		   /* EV_TRACE: index into run_result.progs */
-	int nholders;
 	size_t seq; /* order of arrival, set by timeline_add */
+	union {
+		struct ev_call call;
+		struct pkt pkt;
+		struct ev_check check;
+		struct ev_note note;
+		struct ev_trace trace;
+	} u;
 };
+
+/* The sockets in the way that an event carries (a call or a trace), or NULL. */
+const struct ev_explain *event_explain(const struct event *e);
 
 struct timeline {
 	struct event *ev;

@@ -4,8 +4,6 @@
 #ifndef BINDLAB_WHO_H
 #define BINDLAB_WHO_H
 
-#include <stdio.h>
-
 #include "rules.h"
 #include "sockdiag.h"
 
@@ -36,10 +34,5 @@ struct who_result {
 
 /* Read the socket table of the current namespace.  0 or -1 with err. */
 int who_query(const struct who_opts *o, struct who_result *res, char *err);
-void who_print(FILE *out, const struct who_opts *o, const struct who_result *res);
-
-/* The `who` command: argument parsing and exit status (0: shown, or a bind
- * would succeed; 1: a bind would fail; 2: bad input). */
-int who_main(int argc, char **argv);
 
 #endif

@@ -1,5 +1,6 @@
 """Shared fixtures of the end-to-end tests: the bindlab binary, a way to run
 it, and a snapshot of the host that proves a run left nothing behind."""
+import functools
 import json
 import os
 import shutil
@@ -8,9 +9,11 @@ import time
 from pathlib import Path
 
 import pytest
+from jsonschema import Draft202012Validator
 
 ROOT = Path(__file__).resolve().parents[2]
 BINDLAB = Path(os.environ.get("BINDLAB", ROOT / "build" / "bindlab"))
+REPORT_SCHEMA = ROOT / "docs" / "report.schema.json"
 
 
 def pytest_configure(config):
@@ -24,14 +27,55 @@ def bindlab():
     return str(BINDLAB)
 
 
+@functools.lru_cache(maxsize=None)
+def report_schema():
+    """docs/report.schema.json, the layout of every --json report."""
+    return json.loads(REPORT_SCHEMA.read_text())
+
+
+@functools.lru_cache(maxsize=None)
+def _validator(part):
+    schema = report_schema()
+    if part != "envelope":
+        # one part of the schema (#/$defs/run, ...) with the definitions it uses
+        schema = {"$schema": schema["$schema"], "$defs": schema["$defs"],
+                  "$ref": f"#/$defs/{part}"}
+    return Draft202012Validator(schema)
+
+
+def report_errors(report, part="envelope"):
+    """What is wrong with report against the schema: one line per error, [] if valid."""
+    errors = sorted(_validator(part).iter_errors(report), key=lambda e: list(e.absolute_path))
+    return ["/".join(str(k) for k in e.absolute_path) + ": " + e.message for e in errors]
+
+
+def validate_report(path_or_obj):
+    """Fail unless a --json report (a path to one, or the parsed object) has
+    the layout of docs/report.schema.json.  Returns the parsed report."""
+    if isinstance(path_or_obj, (str, Path)):
+        report = json.loads(Path(path_or_obj).read_text())
+    else:
+        report = path_or_obj
+    errors = report_errors(report)
+    if errors:
+        raise AssertionError("the JSON report does not match docs/report.schema.json:\n  "
+                             + "\n  ".join(errors[:20]))
+    return report
+
+
 class Result:
     def __init__(self, proc, json_path=None):
         self.rc = proc.returncode
         self.out = proc.stdout
         self.err = proc.stderr
         self.json = None
+        self.report = None
+        self.run = None
         if json_path and Path(json_path).exists() and Path(json_path).stat().st_size:
-            self.json = json.loads(Path(json_path).read_text())
+            self.report = validate_report(json.loads(Path(json_path).read_text()))
+            # every run of the command, in order (the envelope's "runs")
+            self.json = self.report["runs"]
+            self.run = self.json[0] if self.json else None
 
     def __repr__(self):
         return f"rc={self.rc}\n--- stdout\n{self.out}\n--- stderr\n{self.err}"

@@ -65,7 +65,7 @@ def test_a_call_that_blocks_is_bounded_and_reported(run, tmp_path):
     assert f"FAIL {scn}:5: server: a = accept(s)" in r.out
     assert "the call did not return within 200 ms" in r.out
     assert "1 later step not run" in r.out
-    assert r.json["verdict"] == "fail"
+    assert r.run["verdict"] == "fail"
 
 
 def test_a_world_bindlab_cannot_build_is_an_error_not_a_crash(run, tmp_path):
@@ -76,4 +76,4 @@ def test_a_world_bindlab_cannot_build_is_an_error_not_a_crash(run, tmp_path):
     r = run(scn)
     assert r.rc == 2, r
     assert "ERROR" in r.out and "net.ipv4.no_such_knob" in r.out
-    assert r.json["verdict"] == "error"
+    assert r.run["verdict"] == "error"

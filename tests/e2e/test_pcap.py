@@ -30,7 +30,7 @@ def test_pcap_holds_exactly_the_reported_packets(run, tmp_path):
                      "server-closes-first-server-lo.pcap", "server-closes-first-server-veth0.pcap"]
     with open(out / "server-closes-first-server-veth0.pcap", "rb") as f:
         assert f.read(4) == bytes.fromhex("4d3cb2a1")  # nanosecond pcap
-    reported = [(e["src"], e["dst"], e["flags"]) for e in r.json["events"]
+    reported = [(e["src"], e["dst"], e["flags"]) for e in r.run["events"]
                 if e["kind"] == "packet"]
     assert reported, r
     assert tcpdump_packets(out / "server-closes-first-server-veth0.pcap") == reported

@@ -32,11 +32,11 @@ server: stop(p) = 0
 """)
     r = run(scn)
     assert r.rc == 0, r
-    calls = [e["text"] for e in r.json["events"] if e["kind"] == "traced"]
+    calls = [e["text"] for e in r.run["events"] if e["kind"] == "traced"]
     assert calls[:4] == ["socket(AF_INET, SOCK_STREAM) = 3", "setsockopt(3, SO_REUSEADDR, 1) = 0",
                          "bind(3, 0.0.0.0:8080) = 0", "listen(3) = 0"]
     assert "accept(3) = 4" in calls and calls[-1] == "exit"
-    (prog,) = r.json["programs"]
+    (prog,) = r.run["programs"]
     assert prog["traced"] is True
     assert prog["stdout"] == "listening on port 8080\nstopped\n"
 
@@ -51,7 +51,7 @@ expect traced p bind(*:8080) = -1 EADDRINUSE
 """)
     r = run(scn)
     assert r.rc == 0, r
-    (ev,) = [e for e in r.json["events"] if e["kind"] == "traced" and e["call"] == "bind"]
+    (ev,) = [e for e in r.run["events"] if e["kind"] == "traced" and e["call"] == "bind"]
     (way,) = ev["in_the_way"]
     assert way["socket"]["state"] == "LISTEN" and way["proc"] == "server"
     assert "SO_REUSEADDR never lets" in way["why"]
@@ -68,7 +68,7 @@ server: stop(flood, 200ms) = 143
 """)
     r = run(scn)
     assert r.rc == 0, r
-    flood = r.json["programs"][2]
+    flood = r.run["programs"][2]
     assert len(flood["stdout"]) == 16384 and flood["dropped"] > 0
     assert "more bytes of output, not kept" in r.out
     assert "ended by itself: signal 11" in r.out
@@ -83,9 +83,9 @@ server: stop(p) = 0
 """)
     r = run(scn)
     assert r.rc == 0, r
-    assert r.json["programs"][0]["traced"] is False
+    assert r.run["programs"][0]["traced"] is False
     assert "not traced: a static binary: LD_PRELOAD cannot trace it" in r.out
-    assert not [e for e in r.json["events"] if e["kind"] == "traced"]
+    assert not [e for e in r.run["events"] if e["kind"] == "traced"]
 
 
 def test_sigkill_of_bindlab_ends_its_programs(bindlab, tmp_path, clean_host):

@@ -1,27 +1,30 @@
 """Every scenario of the library passes on this kernel, and the three the
 project exists for say exactly what the kernel did and why."""
+import json
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import BINDLAB, ROOT
 
-def slow(p):
-    return any(line.startswith("# slow:") for line in p.read_text().splitlines()
-               if line.startswith("#"))
+def listed(*args):
+    """The library as bindlab's parser lists it (`bindlab list --json`)."""
+    out = subprocess.run([str(BINDLAB), "list", "--json", *args, "scenarios"], cwd=ROOT,
+                         capture_output=True, text=True, check=True).stdout
+    return json.loads(out)["scenarios"]
 
 
-# scenarios that wait out real kernel timers run in test_slow.py
-SCENARIOS = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "scenarios").rglob("*.scn")
-                   if not slow(p))
+# scenarios that wait out real kernel timers ("# slow:") run in test_slow.py
+SCENARIOS = sorted(s["file"] for s in listed())
 
 
 @pytest.mark.parametrize("scn", SCENARIOS)
 def test_scenario_passes_on_this_kernel(run, scn, clean_host):
     r = run(scn)
     assert r.rc == 0, r
-    runs = r.json if isinstance(r.json, list) else [r.json]
+    runs = r.json
     for j in runs:
         assert j["verdict"] == "pass", r
         assert j["kernel"] == os.uname().release
@@ -36,7 +39,7 @@ def calls(j, text_prefix):
 def test_duplicate_instance_names_the_listener_in_the_way(run):
     r = run("scenarios/duplicate/second-instance.scn")
     assert r.rc == 0, r
-    first = calls(r.json, "bind(s2, 10.0.0.1:8080)")[0]
+    first = calls(r.run, "bind(s2, 10.0.0.1:8080)")[0]
     assert first["proc"] == "server/2"
     assert first["ret"] == -1 and first["errno"] == "EADDRINUSE"
     holders = first["in_the_way"]
@@ -48,7 +51,7 @@ def test_duplicate_instance_names_the_listener_in_the_way(run):
 def test_server_closing_first_leaves_time_wait_owned_by_nobody(run):
     r = run("scenarios/timewait/server-closes-first.scn")
     assert r.rc == 0, r
-    pkts = [(e["src"], e["dst"], e["flags"]) for e in r.json["events"] if e["kind"] == "packet"]
+    pkts = [(e["src"], e["dst"], e["flags"]) for e in r.run["events"] if e["kind"] == "packet"]
     # the handshake, then the FIN/ACK exchange, in this order on the wire
     flags = [f for _, _, f in pkts]
     assert flags[:3] == ["S", "S.", "."]
@@ -57,7 +60,7 @@ def test_server_closing_first_leaves_time_wait_owned_by_nobody(run):
     # well within the delayed-ACK timer
     fin = [(s.split(":")[0], f) for s, _, f in pkts[3:]]
     assert fin == [("10.0.0.1", "F."), ("10.0.0.2", "F."), ("10.0.0.1", ".")]
-    rebind = calls(r.json, "bind(s2, 10.0.0.1:8080)")[0]
+    rebind = calls(r.run, "bind(s2, 10.0.0.1:8080)")[0]
     assert rebind["errno"] == "EADDRINUSE"
     (tw,) = rebind["in_the_way"]
     assert tw["socket"]["state"] == "TIME_WAIT"
@@ -70,7 +73,7 @@ def test_server_closing_first_leaves_time_wait_owned_by_nobody(run):
 def test_client_closing_first_lets_the_server_rebind(run):
     r = run("scenarios/timewait/client-closes-first.scn")
     assert r.rc == 0, r
-    assert calls(r.json, "bind(s2, 10.0.0.1:8080)")[0]["ret"] == 0
+    assert calls(r.run, "bind(s2, 10.0.0.1:8080)")[0]["ret"] == 0
 
 
 def test_reuseaddr_table_runs_every_variant(run):
@@ -90,8 +93,8 @@ def test_report_records_kernel_and_determinism_sysctls(run):
     r = run("scenarios/timewait/server-closes-first.scn")
     assert f"kernel   {os.uname().release}" in r.out
     assert {"key": "net.ipv4.tcp_rfc1337", "value": "1", "host": None,
-            "default": True} in r.json["sysctls"]
-    t = r.json["timing"]
+            "default": True} in r.run["sysctls"]
+    t = r.run["timing"]
     assert 0 < t["world_ns"] <= t["capture_ns"] <= t["verdict_ns"]
 
 
@@ -106,7 +109,7 @@ def test_a_failing_expectation_says_where_what_and_who(run, tmp_path):
     i = lines.index(f"FAIL {scn}:29: server: bind(s2, 10.0.0.1:8080)           = 0")
     assert lines[i + 1].strip() == ("expected = 0, got -1 EADDRINUSE — Address already in use")
     assert lines[i + 2].strip().startswith("in the way: tcp TIME_WAIT 10.0.0.1:8080 > 10.0.0.2:")
-    assert r.json["verdict"] == "fail" and r.json["failed"]["line"] == 29
+    assert r.run["verdict"] == "fail" and r.run["failed"]["line"] == 29
 
 
 def test_several_scenarios_end_with_the_plain_count(run):
@@ -120,7 +123,7 @@ def test_several_scenarios_end_with_the_plain_count(run):
 def test_fast_forward_is_shown_as_the_harness_not_the_kernel(run):
     r = run("scenarios/timewait/fast-forward.scn")
     assert r.rc == 0, r
-    notes = [e["message"] for e in r.json["events"] if e["kind"] == "note"]
+    notes = [e["message"] for e in r.run["events"] if e["kind"] == "note"]
     assert len(notes) == 1 and notes[0].startswith(
         "fast-forward: ended 1 TIME_WAIT socket on 10.0.0.1:8080 through sock_diag")
     assert "bindlab: fast-forward: ended 1 TIME_WAIT socket" in r.out

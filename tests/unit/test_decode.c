@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "decode.h"
+#include "names.h"
 #include "plan.h"
 #include "unit.h"
 

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "names.h"
 #include "plan.h"
 #include "unit.h"
 
@@ -21,6 +22,20 @@ static const char *fixture(const char *name)
 
 	snprintf(path, sizeof(path), "%s/scn/%s", unit_fixtures(), name);
 	return path;
+}
+
+/* The step written on line of p: tests find steps as a reader does, by
+ * their line, and fail (not crash) when there is none. */
+static const struct plan_step *at_line(const struct plan *p, int line)
+{
+	static const struct plan_step none = {.kind = -1};
+
+	for (int i = 0; i < p->nsteps; i++)
+		if (p->steps[i].pos.line == line)
+			return &p->steps[i];
+	fprintf(stderr, "no step on line %d of %s\n", line, p->file);
+	CU_FAIL("no step on that line");
+	return &none;
 }
 
 static void free_plans(void)
@@ -45,26 +60,26 @@ static void test_rapid_restart_fixture(void)
 	CU_ASSERT_EQUAL(p->nprocs, 2);
 	CU_ASSERT_EQUAL(p->nvars, 4); /* s, c, a, s2 */
 	CU_ASSERT_EQUAL(p->nsteps, 15);
-	CU_ASSERT_EQUAL(p->steps[0].kind, STEP_SOCKET);
-	CU_ASSERT_EQUAL(p->steps[0].pos.line, 11);
-	CU_ASSERT_EQUAL(p->steps[0].pos.column, 1);
-	CU_ASSERT_STRING_EQUAL(p->steps[0].text, "server: s = socket(tcp)");
-	CU_ASSERT_EQUAL(p->steps[1].kind, STEP_BIND);
-	CU_ASSERT_EQUAL(p->steps[1].ep.port, 8080);
-	CU_ASSERT_EQUAL(p->steps[1].expect.has_expect, 1);
-	CU_ASSERT_EQUAL(p->steps[1].expect.value, 0);
-	CU_ASSERT_EQUAL(p->steps[5].kind, STEP_EXPECT_PACKETS);
-	CU_ASSERT_EQUAL(p->steps[5].npkts, 3);
-	CU_ASSERT_EQUAL(p->steps[5].pkts[1].src.host, 0);
-	CU_ASSERT_EQUAL(p->steps[5].pkts[1].dst.host, 1);
-	CU_ASSERT_EQUAL(p->steps[5].pkts[1].flags, TH_SYN | TH_ACK);
-	CU_ASSERT_EQUAL(p->steps[10].kind, STEP_EXPECT_SOCKET);
-	CU_ASSERT_EQUAL(p->steps[10].state, TCP_TIME_WAIT);
-	CU_ASSERT_EQUAL(p->steps[10].within_ms, PLAN_WAIT_DEFAULT_MS);
-	CU_ASSERT_EQUAL(p->steps[11].state, PLAN_STATE_NONE);
-	CU_ASSERT_EQUAL(p->steps[11].ep_any_port, 1);
-	CU_ASSERT_EQUAL(p->steps[14].expect.value, -1);
-	CU_ASSERT_EQUAL(p->steps[14].expect.err, EADDRINUSE);
+	CU_ASSERT_EQUAL(at_line(p, 11)->kind, STEP_SOCKET);
+	CU_ASSERT_EQUAL(at_line(p, 11)->pos.line, 11);
+	CU_ASSERT_EQUAL(at_line(p, 11)->pos.column, 1);
+	CU_ASSERT_STRING_EQUAL(at_line(p, 11)->text, "server: s = socket(tcp)");
+	CU_ASSERT_EQUAL(at_line(p, 12)->kind, STEP_BIND);
+	CU_ASSERT_EQUAL(at_line(p, 12)->u.bind.ep.port, 8080);
+	CU_ASSERT_EQUAL(at_line(p, 12)->expect.has_expect, 1);
+	CU_ASSERT_EQUAL(at_line(p, 12)->expect.value, 0);
+	CU_ASSERT_EQUAL(at_line(p, 16)->kind, STEP_EXPECT_PACKETS);
+	CU_ASSERT_EQUAL(at_line(p, 16)->u.packets.npkts, 3);
+	CU_ASSERT_EQUAL(at_line(p, 16)->u.packets.pkts[1].src.host, 0);
+	CU_ASSERT_EQUAL(at_line(p, 16)->u.packets.pkts[1].dst.host, 1);
+	CU_ASSERT_EQUAL(at_line(p, 16)->u.packets.pkts[1].flags, TH_SYN | TH_ACK);
+	CU_ASSERT_EQUAL(at_line(p, 21)->kind, STEP_EXPECT_SOCKET);
+	CU_ASSERT_EQUAL(at_line(p, 21)->u.sockstate.state, TCP_TIME_WAIT);
+	CU_ASSERT_EQUAL(at_line(p, 21)->u.sockstate.within_ms, PLAN_WAIT_DEFAULT_MS);
+	CU_ASSERT_EQUAL(at_line(p, 22)->u.sockstate.state, PLAN_STATE_NONE);
+	CU_ASSERT_EQUAL(at_line(p, 22)->u.sockstate.local_any_port, 1);
+	CU_ASSERT_EQUAL(at_line(p, 27)->expect.value, -1);
+	CU_ASSERT_EQUAL(at_line(p, 27)->expect.err, EADDRINUSE);
 	free_plans();
 }
 
@@ -86,61 +101,61 @@ static void test_every_statement(void)
 	CU_ASSERT_STRING_EQUAL(p->hosts[0].sysctls[0].value, "40000 40010");
 	CU_ASSERT_STRING_EQUAL(p->hosts[1].sysctls[0].value, "2");
 
-	st = &p->steps[0];
-	CU_ASSERT_EQUAL(st->family, AF_INET6);
-	CU_ASSERT_EQUAL(st->socktype, SOCK_STREAM);
-	CU_ASSERT_EQUAL(st->cloexec, 1);
-	CU_ASSERT_EQUAL(p->steps[1].opt, OPT_IPV6_V6ONLY);
-	CU_ASSERT_EQUAL(p->steps[2].opt, OPT_SO_LINGER);
-	CU_ASSERT_EQUAL(p->steps[2].optval, 1);
-	CU_ASSERT_EQUAL(p->steps[2].optval2, 0);
+	st = at_line(p, 12);
+	CU_ASSERT_EQUAL(st->u.socket.family, AF_INET6);
+	CU_ASSERT_EQUAL(st->u.socket.socktype, SOCK_STREAM);
+	CU_ASSERT_EQUAL(st->u.socket.cloexec, 1);
+	CU_ASSERT_EQUAL(at_line(p, 13)->u.setsockopt.opt, OPT_IPV6_V6ONLY);
+	CU_ASSERT_EQUAL(at_line(p, 14)->u.setsockopt.opt, OPT_SO_LINGER);
+	CU_ASSERT_EQUAL(at_line(p, 14)->u.setsockopt.val, 1);
+	CU_ASSERT_EQUAL(at_line(p, 14)->u.setsockopt.linger_secs, 0);
 	/* substitution per variant */
-	CU_ASSERT_EQUAL(plans[0].steps[3].optval, 0);
-	CU_ASSERT_EQUAL(plans[1].steps[3].optval, 1);
-	CU_ASSERT_EQUAL(plans[0].steps[4].expect.err, EADDRINUSE);
-	CU_ASSERT_EQUAL(plans[1].steps[4].expect.value, 0);
-	CU_ASSERT_EQUAL(p->steps[4].ep.addr.family, AF_INET6);
-	CU_ASSERT_EQUAL(p->steps[5].backlog, 16);
+	CU_ASSERT_EQUAL(at_line(&plans[0], 15)->u.setsockopt.val, 0);
+	CU_ASSERT_EQUAL(at_line(&plans[1], 15)->u.setsockopt.val, 1);
+	CU_ASSERT_EQUAL(at_line(&plans[0], 16)->expect.err, EADDRINUSE);
+	CU_ASSERT_EQUAL(at_line(&plans[1], 16)->expect.value, 0);
+	CU_ASSERT_EQUAL(at_line(p, 16)->u.bind.ep.addr.family, AF_INET6);
+	CU_ASSERT_EQUAL(at_line(p, 17)->u.listen.backlog, 16);
 	/* fork: a new process on the same host, holding the parent's sockets */
-	st = &p->steps[6];
+	st = at_line(p, 18);
 	CU_ASSERT_EQUAL(st->kind, STEP_FORK);
 	CU_ASSERT_STRING_EQUAL(p->procs[st->proc].name, "server/2");
 	CU_ASSERT_EQUAL(p->procs[st->proc].forked, 1);
-	CU_ASSERT_EQUAL(p->procs[st->parent].forked, 0);
-	CU_ASSERT_EQUAL(p->steps[7].uid, 65534);
-	st = &p->steps[9];
+	CU_ASSERT_EQUAL(p->procs[st->u.fork.parent].forked, 0);
+	CU_ASSERT_EQUAL(at_line(p, 19)->u.setuid.uid, 65534);
+	st = at_line(p, 21);
 	CU_ASSERT_EQUAL(st->kind, STEP_SENDTO);
-	CU_ASSERT_EQUAL(st->datalen, 5);
-	CU_ASSERT_EQUAL(memcmp(st->data, "a\tbA\"", 5), 0);
-	CU_ASSERT_EQUAL(p->steps[11].expect.err, ECONNREFUSED);
-	CU_ASSERT_EQUAL(p->steps[12].datalen, 3);
-	CU_ASSERT_EQUAL(p->steps[13].datalen, 10);
-	CU_ASSERT_EQUAL(p->steps[14].how, SHUT_WR);
-	CU_ASSERT_EQUAL(p->steps[17].kind, STEP_EXIT);
-	CU_ASSERT_EQUAL(p->steps[17].status, 3);
+	CU_ASSERT_EQUAL(st->u.send.len, 5);
+	CU_ASSERT_EQUAL(memcmp(st->u.send.data, "a\tbA\"", 5), 0);
+	CU_ASSERT_EQUAL(at_line(p, 23)->expect.err, ECONNREFUSED);
+	CU_ASSERT_EQUAL(at_line(p, 24)->u.send.len, 3);
+	CU_ASSERT_EQUAL(at_line(p, 25)->u.recv.max, 10);
+	CU_ASSERT_EQUAL(at_line(p, 26)->u.shutdown.how, SHUT_WR);
+	CU_ASSERT_EQUAL(at_line(p, 29)->kind, STEP_EXIT);
+	CU_ASSERT_EQUAL(at_line(p, 29)->u.exit.status, 3);
 
-	st = &p->steps[18];
+	st = at_line(p, 30);
 	CU_ASSERT_EQUAL(st->kind, STEP_EXPECT_PACKETS);
-	CU_ASSERT_EQUAL(st->npkts, 4);
-	CU_ASSERT_EQUAL(st->within_ms, 500);
-	CU_ASSERT_EQUAL(st->pkts[0].dst.host, 0);
-	CU_ASSERT_EQUAL(st->pkts[0].dst.port, 8080);
-	CU_ASSERT_EQUAL(st->pkts[1].dst.host, -1);
-	CU_ASSERT_EQUAL(st->pkts[1].dst.addr.family, AF_INET);
-	CU_ASSERT_EQUAL(st->pkts[1].flags, TH_RST | TH_ACK);
-	CU_ASSERT_EQUAL(st->pkts[2].src.host, -1);
-	CU_ASSERT_EQUAL(st->pkts[2].src.port, 8080);
-	CU_ASSERT_EQUAL(st->pkts[2].dst.addr.family, AF_INET6);
-	CU_ASSERT_EQUAL(st->pkts[2].dst.port, 9);
-	CU_ASSERT_EQUAL(st->pkts[3].proto, IPPROTO_UDP);
-	st = &p->steps[19];
+	CU_ASSERT_EQUAL(st->u.packets.npkts, 4);
+	CU_ASSERT_EQUAL(st->u.packets.within_ms, 500);
+	CU_ASSERT_EQUAL(st->u.packets.pkts[0].dst.host, 0);
+	CU_ASSERT_EQUAL(st->u.packets.pkts[0].dst.port, 8080);
+	CU_ASSERT_EQUAL(st->u.packets.pkts[1].dst.host, -1);
+	CU_ASSERT_EQUAL(st->u.packets.pkts[1].dst.addr.family, AF_INET);
+	CU_ASSERT_EQUAL(st->u.packets.pkts[1].flags, TH_RST | TH_ACK);
+	CU_ASSERT_EQUAL(st->u.packets.pkts[2].src.host, -1);
+	CU_ASSERT_EQUAL(st->u.packets.pkts[2].src.port, 8080);
+	CU_ASSERT_EQUAL(st->u.packets.pkts[2].dst.addr.family, AF_INET6);
+	CU_ASSERT_EQUAL(st->u.packets.pkts[2].dst.port, 9);
+	CU_ASSERT_EQUAL(st->u.packets.pkts[3].proto, IPPROTO_UDP);
+	st = at_line(p, 31);
 	CU_ASSERT_EQUAL(st->kind, STEP_WAIT_SOCKET);
-	CU_ASSERT_EQUAL(st->state, TCP_TIME_WAIT);
-	CU_ASSERT_EQUAL(st->ep_any_port, 1);
-	CU_ASSERT_EQUAL(st->remote_set, 1);
-	CU_ASSERT_EQUAL(st->remote.port, 8080);
-	CU_ASSERT_EQUAL(st->within_ms, 1500);
-	CU_ASSERT_EQUAL(p->steps[20].state, PLAN_STATE_NONE);
+	CU_ASSERT_EQUAL(st->u.sockstate.state, TCP_TIME_WAIT);
+	CU_ASSERT_EQUAL(st->u.sockstate.local_any_port, 1);
+	CU_ASSERT_EQUAL(st->u.sockstate.has_remote, 1);
+	CU_ASSERT_EQUAL(st->u.sockstate.remote.port, 8080);
+	CU_ASSERT_EQUAL(st->u.sockstate.within_ms, 1500);
+	CU_ASSERT_EQUAL(at_line(p, 32)->u.sockstate.state, PLAN_STATE_NONE);
 	free_plans();
 }
 
@@ -152,9 +167,9 @@ static void test_crlf_tabs_and_no_final_newline(void)
 
 	CU_ASSERT_EQUAL_FATAL(plan_parse_string("x.scn", text, &plans, &nplans, err), 0);
 	CU_ASSERT_EQUAL(plans[0].nsteps, 2);
-	CU_ASSERT_STRING_EQUAL(plans[0].steps[0].text, "server: s = socket(tcp)");
-	CU_ASSERT_EQUAL(plans[0].steps[0].pos.column, 2);
-	CU_ASSERT_EQUAL(plans[0].steps[1].expect.err, EADDRINUSE);
+	CU_ASSERT_STRING_EQUAL(at_line(&plans[0], 2)->text, "server: s = socket(tcp)");
+	CU_ASSERT_EQUAL(at_line(&plans[0], 2)->pos.column, 2);
+	CU_ASSERT_EQUAL(at_line(&plans[0], 3)->expect.err, EADDRINUSE);
 	CU_ASSERT_STRING_EQUAL(plans[0].name, "x");
 	free_plans();
 }
@@ -166,7 +181,7 @@ static void test_hash_inside_a_string_is_not_a_comment(void)
 			   "server: sendto(s, 10.0.0.1:9, \"#1\") = 2\n";
 
 	CU_ASSERT_EQUAL_FATAL(plan_parse_string("x.scn", text, &plans, &nplans, err), 0);
-	CU_ASSERT_EQUAL(plans[0].steps[1].datalen, 2);
+	CU_ASSERT_EQUAL(at_line(&plans[0], 3)->u.send.len, 2);
 	free_plans();
 }
 
@@ -197,9 +212,9 @@ static void test_depends_marks_a_result_that_varies(void)
 			   "server: bind(s, 10.0.0.1:80) = -1 EACCES depends \"kernel: 6.18\"\n";
 
 	CU_ASSERT_EQUAL_FATAL(plan_parse_string("x.scn", text, &plans, &nplans, err), 0);
-	CU_ASSERT_STRING_EQUAL(plans[0].steps[1].depends, "kernel: 6.18");
-	CU_ASSERT_EQUAL(plans[0].steps[1].expect.err, EACCES);
-	CU_ASSERT_STRING_EQUAL(plans[0].steps[0].depends, "");
+	CU_ASSERT_STRING_EQUAL(at_line(&plans[0], 3)->depends, "kernel: 6.18");
+	CU_ASSERT_EQUAL(at_line(&plans[0], 3)->expect.err, EACCES);
+	CU_ASSERT_STRING_EQUAL(at_line(&plans[0], 2)->depends, "");
 	free_plans();
 }
 
@@ -214,26 +229,27 @@ static void test_programs_and_traced_calls(void)
 	const struct plan_step *st;
 
 	CU_ASSERT_EQUAL_FATAL(plan_parse_string("x.scn", text, &plans, &nplans, err), 0);
-	st = &plans[0].steps[0];
+	st = at_line(&plans[0], 2);
 	CU_ASSERT_EQUAL(st->kind, STEP_RUN);
-	CU_ASSERT_EQUAL(st->argc, 3);
-	CU_ASSERT_EQUAL(memcmp(st->data, "./srv\0--port\08080\0", st->datalen), 0);
-	st = &plans[0].steps[1];
+	CU_ASSERT_EQUAL(st->u.argv.argc, 3);
+	CU_ASSERT_EQUAL(st->u.argv.len, 18);
+	CU_ASSERT_EQUAL(memcmp(st->u.argv.argv, "./srv\0--port\08080\0", st->u.argv.len), 0);
+	st = at_line(&plans[0], 3);
 	CU_ASSERT_EQUAL(st->kind, STEP_EXPECT_TRACED);
-	CU_ASSERT_EQUAL(st->traced, STEP_BIND);
-	CU_ASSERT_EQUAL(st->sock_var, plans[0].steps[0].result_var);
-	CU_ASSERT_EQUAL(st->ep.addr.family, 0);
-	CU_ASSERT_EQUAL(st->ep.port, 8080);
+	CU_ASSERT_EQUAL(st->u.traced.call, STEP_BIND);
+	CU_ASSERT_EQUAL(st->u.traced.prog, at_line(&plans[0], 2)->var);
+	CU_ASSERT_EQUAL(st->u.traced.ep.addr.family, 0);
+	CU_ASSERT_EQUAL(st->u.traced.ep.port, 8080);
 	CU_ASSERT_EQUAL(st->expect.err, EADDRINUSE);
-	CU_ASSERT_EQUAL(st->within_ms, 1000);
-	st = &plans[0].steps[2];
-	CU_ASSERT_EQUAL(st->traced, STEP_SETSOCKOPT);
-	CU_ASSERT_EQUAL(st->sock_var, -1);
-	CU_ASSERT_EQUAL(st->opt, OPT_SO_REUSEADDR);
-	CU_ASSERT_EQUAL(plans[0].steps[3].ep.addr.family, 0);
-	st = &plans[0].steps[4];
+	CU_ASSERT_EQUAL(st->u.traced.within_ms, 1000);
+	st = at_line(&plans[0], 4);
+	CU_ASSERT_EQUAL(st->u.traced.call, STEP_SETSOCKOPT);
+	CU_ASSERT_EQUAL(st->u.traced.prog, -1);
+	CU_ASSERT_EQUAL(st->u.traced.opt, OPT_SO_REUSEADDR);
+	CU_ASSERT_EQUAL(at_line(&plans[0], 5)->u.sockstate.local.addr.family, 0);
+	st = at_line(&plans[0], 6);
 	CU_ASSERT_EQUAL(st->kind, STEP_STOP);
-	CU_ASSERT_EQUAL(st->within_ms, 500);
+	CU_ASSERT_EQUAL(st->u.stop.grace_ms, 500);
 	CU_ASSERT_EQUAL(st->expect.any, 1);
 	free_plans();
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "names.h"
 #include "sockdiag.h"
 #include "unit.h"
 
@@ -116,14 +117,21 @@ static void test_udp_bound_and_connected(void)
 
 	CU_ASSERT_EQUAL_FATAL(parse("udp.bin", &s, &n), 0);
 	CU_ASSERT_EQUAL_FATAL(n, 2);
+	/* find each socket by its port first: an assertion inside an `if`
+	 * that never matches asserts nothing */
+	const struct sockinfo *bound = NULL, *conn = NULL;
+
 	for (size_t i = 0; i < n; i++) {
 		if (s[i].local.port == 5353)
-			CU_ASSERT_EQUAL(s[i].state, TCP_CLOSE);
-		if (s[i].local.port == 5354) {
-			CU_ASSERT_EQUAL(s[i].state, TCP_ESTABLISHED);
-			CU_ASSERT_EQUAL(s[i].remote.port, 5353);
-		}
+			bound = &s[i];
+		if (s[i].local.port == 5354)
+			conn = &s[i];
 	}
+	ASSERT_NOT_NULL(bound);
+	ASSERT_NOT_NULL(conn);
+	EXPECT_EQ_INT(bound->state, TCP_CLOSE);
+	EXPECT_EQ_INT(conn->state, TCP_ESTABLISHED);
+	EXPECT_EQ_UINT(conn->remote.port, 5353);
 	free(s);
 }
 

@@ -97,10 +97,10 @@ static void test_subsequence_matches_with_packets_between(void)
 	timeline_init(&tl);
 	add_teardown(&tl);
 	memset(&st, 0, sizeof(st));
-	st.pkts[0] = pat(0, 1, FA);
-	st.pkts[1] = pat(1, 0, FA);
-	st.pkts[2] = pat(0, 1, TH_ACK);
-	st.npkts = 3;
+	st.u.packets.pkts[0] = pat(0, 1, FA);
+	st.u.packets.pkts[1] = pat(1, 0, FA);
+	st.u.packets.pkts[2] = pat(0, 1, TH_ACK);
+	st.u.packets.npkts = 3;
 	CU_ASSERT_EQUAL(timeline_match_packets(&plan, &tl, &st, 0, &end, &matched), 1);
 	CU_ASSERT_EQUAL(matched, 3);
 	CU_ASSERT_EQUAL(end, 4);
@@ -120,14 +120,14 @@ static void test_wrong_order_or_flags_do_not_match(void)
 	add_teardown(&tl);
 	memset(&st, 0, sizeof(st));
 	/* the client did not close first */
-	st.pkts[0] = pat(1, 0, FA);
-	st.pkts[1] = pat(0, 1, FA);
-	st.npkts = 2;
+	st.u.packets.pkts[0] = pat(1, 0, FA);
+	st.u.packets.pkts[1] = pat(0, 1, FA);
+	st.u.packets.npkts = 2;
 	CU_ASSERT_EQUAL(timeline_match_packets(&plan, &tl, &st, 0, NULL, &matched), 0);
 	CU_ASSERT_EQUAL(matched, 1);
 	/* an RST never came */
-	st.pkts[0] = pat(0, 1, TH_RST);
-	st.npkts = 1;
+	st.u.packets.pkts[0] = pat(0, 1, TH_RST);
+	st.u.packets.npkts = 1;
 	CU_ASSERT_EQUAL(timeline_match_packets(&plan, &tl, &st, 0, NULL, &matched), 0);
 	CU_ASSERT_EQUAL(matched, 0);
 	timeline_free(&tl);
@@ -174,7 +174,7 @@ static void test_events_sort_by_time_calls_before_packets(void)
 	memset(&e, 0, sizeof(e));
 	e.kind = EV_CALL;
 	e.t = 50;
-	e.proc = 1;
+	e.u.call.proc = 1;
 	CU_ASSERT_EQUAL(timeline_add(&tl, &e, err), 0);
 	e.kind = EV_NOTE;
 	e.t = 10;
@@ -198,12 +198,22 @@ static void test_holders_are_copied(void)
 	memset(&e, 0, sizeof(e));
 	memset(h, 0, sizeof(h));
 	h[1].pid = 42;
-	e.holders = h;
-	e.nholders = 2;
+	e.kind = EV_CALL;
+	e.u.call.expl.holders = h;
+	e.u.call.expl.nholders = 2;
+	CU_ASSERT_EQUAL(timeline_add(&tl, &e, err), 0);
+	/* a traced call's holders are the event's own too */
+	e.kind = EV_TRACE;
+	memset(&e.u, 0, sizeof(e.u));
+	e.u.trace.expl.holders = h;
+	e.u.trace.expl.nholders = 1;
 	CU_ASSERT_EQUAL(timeline_add(&tl, &e, err), 0);
 	h[1].pid = 0;
-	CU_ASSERT_PTR_NOT_EQUAL(tl.ev[0].holders, h);
-	CU_ASSERT_EQUAL(tl.ev[0].holders[1].pid, 42);
+	h[0].pid = 7;
+	CU_ASSERT_PTR_NOT_EQUAL(tl.ev[0].u.call.expl.holders, h);
+	CU_ASSERT_EQUAL(tl.ev[0].u.call.expl.holders[1].pid, 42);
+	CU_ASSERT_PTR_NOT_EQUAL(tl.ev[1].u.trace.expl.holders, h);
+	CU_ASSERT_EQUAL(tl.ev[1].u.trace.expl.holders[0].pid, 0);
 	timeline_free(&tl);
 }
 

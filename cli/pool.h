@@ -1,0 +1,60 @@
+/* pool.h - one runner process per plan, up to N at once, and the job
+ * protocol by which a runner hands back its result: a header, the outcome
+ * of every step and a summary of every program as data, then the text and
+ * JSON the renderers made of it.  Reports come back in plan order. */
+#ifndef BINDLAB_POOL_H
+#define BINDLAB_POOL_H
+
+#include <sys/types.h>
+
+#include "render.h"
+#include "run.h"
+
+/* What a runner sends first. */
+struct job_hdr {
+	int verdict;	 /* enum verdict */
+	int failed_line; /* of the failed step, 0 */
+	int nsteps, nprogs;
+	unsigned textlen, jsonlen;
+};
+
+/* A program, as data: what restart-check and the grader need. */
+struct job_prog {
+	int step;	 /* its run step */
+	int pid;
+	int traced;
+	int listen_port; /* 0: it never listened (as traced) */
+	int end;	 /* enum prog_end */
+	long status;
+};
+
+struct job {
+	const struct plan *plan;
+	pid_t pid;
+	int fd; /* read end of the runner's pipe, -1 when done */
+	char *buf;
+	size_t len, cap;
+	int done;
+	/* once done and whole (job_parse() returned 0): */
+	struct job_hdr hdr;
+	const int *outcomes;	    /* hdr.nsteps of enum outcome */
+	const struct job_prog *progs; /* hdr.nprogs */
+	const char *text, *json;
+	char died[160]; /* why there is no report, when job_parse() failed */
+};
+
+struct pool_opts {
+	const struct run_opts *run;
+	const struct render_opts *render;
+	int jobs; /* at most this many runners at once */
+};
+
+/* Run every job, calling done() for each in order as soon as it and every
+ * job before it have finished.  0, or -1 with err (a runner could not be
+ * started). */
+int pool_run(struct job *jobs, int n, const struct pool_opts *o,
+	     void (*done)(struct job *jb, void *arg), void *arg, char *err);
+/* Free what pool_run() kept of a job. */
+void job_free(struct job *jb);
+
+#endif

@@ -1,0 +1,293 @@
+/* checks.c - the checks a scenario states (expect packets, expect socket,
+ * expect traced, wait until ..., fast-forward), one function per kind and
+ * one table from kind to function.  Each waits on events with a bound and
+ * records its outcome through runner_check(). */
+#include <errno.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "names.h"
+#include "runner.h"
+
+/* fast-forward timewait HOST ADDR:PORT: end those TIME_WAIT sockets now,
+ * through sock_diag (SOCK_DESTROY, as `ss -K` does).  An intervention of the
+ * harness, not of the kernel: the timeline says so. */
+static int step_fastforward(struct runner *r, int i)
+{
+	const struct plan_step *st = &r->plan->steps[i];
+	const struct step_fastforward *ff = &st->u.fastforward;
+	struct sockinfo *s = NULL;
+	size_t n = 0;
+	int done = 0;
+	unsigned most = 0;
+	char want[96], why[ERRLEN] = "";
+
+	endpoint_str(&ff->local, want, sizeof(want));
+	if (ff->local_any_port) {
+		char *c = strrchr(want, ':');
+
+		if (c)
+			snprintf(c, 3, ":*");
+	}
+	if (sockdiag_dump(r->sd[st->host], IPPROTO_TCP, &s, &n, r->err) < 0)
+		return -1;
+	for (size_t k = 0; k < n; k++) {
+		if (s[k].state != TCP_TIME_WAIT || !addr_equal(&s[k].local.addr, &ff->local.addr) ||
+		    (!ff->local_any_port && s[k].local.port != ff->local.port))
+			continue;
+		if (sockdiag_destroy(r->sd[st->host], &s[k], why) < 0)
+			break;
+		done++;
+		if (s[k].expires_ms > most)
+			most = s[k].expires_ms;
+	}
+	free(s);
+	if (why[0])
+		return runner_check(r, i, 0, "the kernel refused to end the TIME_WAIT on %s: %s", want,
+			     why);
+	if (!done)
+		return runner_check(r, i, 0, "no TIME_WAIT socket on %s on host '%s' to fast-forward",
+			     want, r->plan->hosts[st->host].name);
+
+	return runner_note(r, st->host,
+			   "fast-forward: ended %d TIME_WAIT socket%s on %s through sock_diag (as "
+			   "ss -K does), %.1f s before the kernel would have",
+			   done, done > 1 ? "s" : "", want, most / 1000.0);
+}
+
+static int step_packets(struct runner *r, int i)
+{
+	const struct plan_step *st = &r->plan->steps[i];
+	const struct step_packets *pk = &st->u.packets;
+	uint64_t deadline = runner_deadline(pk->within_ms);
+	size_t end = 0;
+	int matched = 0;
+	char pat[128];
+
+	for (;;) {
+		if (runner_drain(r) < 0)
+			return -1;
+		if (timeline_match_packets(r->plan, &r->res->tl, st, r->pkt_cursor, &end,
+					   &matched)) {
+			r->pkt_cursor = end;
+			return runner_check(r, i, 1, "%d packet%s seen", pk->npkts,
+					    pk->npkts > 1 ? "s" : "");
+		}
+		uint64_t now = now_ns();
+
+		if (now >= deadline)
+			break;
+		runner_wait(r, (int)((deadline - now) / 1000000ull) + 1);
+	}
+	pattern_str(r->plan, &pk->pkts[matched], pat, sizeof(pat));
+	return runner_check(r, i, 0, "%s: packet %d of %d (%s) not seen within %ld ms",
+			    st->kind == STEP_WAIT_PACKETS ? "timed out" : "expected packets",
+			    matched + 1, pk->npkts, pat, pk->within_ms);
+}
+
+static int ep_match(const struct endpoint *want, int any_port, const struct endpoint *have)
+{
+	if (!any_port && want->port != have->port)
+		return 0;
+	/* "*:8080": any address */
+	return !want->addr.family || addr_equal(&want->addr, &have->addr);
+}
+
+static void sock_str(const struct sockinfo *s, char *buf, size_t len)
+{
+	char l[80], rem[80];
+
+	endpoint_str(&s->local, l, sizeof(l));
+	endpoint_str(&s->remote, rem, sizeof(rem));
+	if (s->timer == TIMER_TIMEWAIT || s->timer == TIMER_RETRANS ||
+	    s->timer == TIMER_KEEPALIVE || s->timer == TIMER_PROBE)
+		snprintf(buf, len, "%s %s > %s, %.1f s left on its timer", tcp_state_name(s->state),
+			 l, rem, s->expires_ms / 1000.0);
+	else
+		snprintf(buf, len, "%s %s > %s", tcp_state_name(s->state), l, rem);
+}
+
+static int step_socket(struct runner *r, int i)
+{
+	const struct plan_step *st = &r->plan->steps[i];
+	const struct step_sockstate *ss = &st->u.sockstate;
+	uint64_t deadline = runner_deadline(ss->within_ms);
+	char seen[EV_MSG_MAX - 100] = "no socket on that address";
+	char want[96];
+
+	endpoint_str(&ss->local, want, sizeof(want));
+	if (ss->local_any_port) {
+		char *c = strrchr(want, ':');
+
+		if (c)
+			snprintf(c, 3, ":*");
+	}
+	for (;;) {
+		struct sockinfo *s = NULL;
+		size_t n = 0;
+		int found = -1, any = 0;
+
+		if (runner_drain(r) < 0)
+			return -1;
+		if (sockdiag_dump(r->sd[st->host], IPPROTO_TCP, &s, &n, r->err) < 0)
+			return -1;
+		seen[0] = '\0';
+		for (size_t k = 0; k < n; k++) {
+			if (!ep_match(&ss->local, ss->local_any_port, &s[k].local))
+				continue;
+			if (ss->has_remote &&
+			    !ep_match(&ss->remote, ss->remote_any_port, &s[k].remote))
+				continue;
+			any = 1;
+			if (s[k].state == ss->state && found < 0)
+				found = (int)k;
+			if (strlen(seen) < sizeof(seen) - 100) {
+				char one[200];
+
+				sock_str(&s[k], one, sizeof(one));
+				snprintf(seen + strlen(seen), sizeof(seen) - strlen(seen), "%s%s",
+					 seen[0] ? "; " : "", one);
+			}
+		}
+		if (!any)
+			snprintf(seen, sizeof(seen), "no socket on that address");
+		if (ss->state == PLAN_STATE_NONE ? !any : found >= 0) {
+			char one[200] = "";
+
+			if (found >= 0)
+				sock_str(&s[found], one, sizeof(one));
+			free(s);
+			return runner_check(r, i, 1, "%s",
+					    found >= 0 ? one : "no socket on that address");
+		}
+		free(s);
+		uint64_t now = now_ns();
+
+		if (now >= deadline)
+			break;
+		/* State changes come with packets, but a timer can also end a
+		 * state: wake on a packet, and look again at least every ms. */
+		runner_wait(r, 1);
+	}
+	return runner_check(r, i, 0, "%s: %s on host '%s' %s within %ld ms; found: %s",
+			    st->kind == STEP_WAIT_SOCKET ? "timed out" : "expected socket", want,
+			    r->plan->hosts[st->host].name,
+			    ss->state == PLAN_STATE_NONE ? "gone" : plan_state_name(ss->state),
+			    ss->within_ms, seen);
+}
+
+/* The address of a traced bind or connect. */
+static struct endpoint traced_ep(const struct trace_rec *t)
+{
+	struct endpoint have = {.port = (uint16_t)t->port};
+
+	have.addr.family = t->family;
+	memcpy(&have.addr.u, t->addr, t->family == AF_INET ? 4 : 16);
+	return have;
+}
+
+/* Is the program the timeline's trace event e came from the one st names? */
+static int traced_prog_is(const struct runner *r, const struct step_traced *tr, int prog)
+{
+	return tr->prog < 0 || r->plan->steps[r->res->progs[prog].step].var == tr->prog;
+}
+
+static int traced_match(const struct runner *r, const struct plan_step *st, const struct event *e)
+{
+	const struct step_traced *tr = &st->u.traced;
+	const struct trace_rec *t = &e->u.trace.rec;
+	uint32_t want = names_trace_of_step(tr->call);
+
+	if (e->kind != EV_TRACE || e->host != st->host || t->call != want)
+		return 0;
+	/* "expect traced p2 ...": only the program run() named p2 */
+	if (!traced_prog_is(r, tr, e->u.trace.prog))
+		return 0;
+	if (st->expect.has_expect &&
+	    (t->ret != st->expect.value || (t->ret == -1 && t->err != st->expect.err)))
+		return 0;
+	if (want == TRACE_BIND || want == TRACE_CONNECT) {
+		struct endpoint have = traced_ep(t);
+
+		return ep_match(&tr->ep, 0, &have);
+	}
+	if (want == TRACE_SETSOCKOPT) {
+		int level, optname;
+
+		names_opt_sockopt(tr->opt, &level, &optname);
+		if (t->level != level || t->optname != optname || t->optval != tr->val)
+			return 0;
+		if (!tr->has_before)
+			return 1;
+		/* "... before bind(ADDR:PORT)": a later bind of the same socket */
+		for (const struct event *b = e + 1; b < r->res->tl.ev + r->res->tl.n; b++) {
+			const struct trace_rec *bt = &b->u.trace.rec;
+			struct endpoint have;
+
+			if (b->kind != EV_TRACE || b->u.trace.prog != e->u.trace.prog ||
+			    bt->pid != t->pid || bt->fd != t->fd || bt->call != TRACE_BIND)
+				continue;
+			have = traced_ep(bt);
+			return ep_match(&tr->before, 0, &have);
+		}
+		return 0;
+	}
+	return 1;
+}
+
+/* expect traced HOST CALL(...) = R: a program's traced call, waited for
+ * with a bound (the program runs on its own time). */
+static int step_traced(struct runner *r, int i)
+{
+	const struct plan_step *st = &r->plan->steps[i];
+	const struct step_traced *tr = &st->u.traced;
+	uint64_t deadline = runner_deadline(tr->within_ms);
+	int untraced = 0;
+
+	for (int k = 0; k < r->res->nprogs; k++)
+		if (r->plan->procs[r->res->progs[k].proc].host == st->host &&
+		    !r->res->progs[k].traced)
+			untraced++;
+	for (;;) {
+		if (runner_drain(r) < 0)
+			return -1;
+		for (size_t k = 0; k < r->res->tl.n; k++)
+			if (traced_match(r, st, &r->res->tl.ev[k]))
+				return runner_check(r, i, 1, "seen");
+		/* the program named has exited (its trace pipe is closed): the
+		 * call will never come */
+		for (int k = 0; tr->prog >= 0 && k < r->res->nprogs; k++)
+			if (traced_prog_is(r, tr, k) && r->progs[k].fd_trace < 0 &&
+			    r->res->progs[k].traced)
+				return runner_check(r, i, 0,
+						    "the program exited without making that call");
+		uint64_t now = now_ns();
+
+		if (now >= deadline)
+			break;
+		runner_wait(r, (int)((deadline - now) / 1000000ull) + 1);
+	}
+	return runner_check(r, i, 0, "no such traced call within %ld ms%s", tr->within_ms,
+			    untraced ? " (a program on that host is not traced: see its note)" : "");
+}
+
+static const struct {
+	enum step_kind kind;
+	int (*fn)(struct runner *r, int i);
+} checks[] = {
+    {STEP_EXPECT_PACKETS, step_packets}, {STEP_WAIT_PACKETS, step_packets},
+    {STEP_EXPECT_SOCKET, step_socket},	 {STEP_WAIT_SOCKET, step_socket},
+    {STEP_FASTFORWARD, step_fastforward}, {STEP_EXPECT_TRACED, step_traced},
+};
+
+int checks_run(struct runner *r, int i)
+{
+	for (size_t k = 0; k < sizeof(checks) / sizeof(checks[0]); k++)
+		if (checks[k].kind == r->plan->steps[i].kind)
+			return checks[k].fn(r, i);
+	return errf(r->err, "%s:%d: no check for this step", r->plan->file,
+		    r->plan->steps[i].pos.line);
+}

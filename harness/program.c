@@ -1,0 +1,251 @@
+/* program.c - see program.h */
+#include "program.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "runner.h"
+
+/* What the program's trace says of its sockets' options and ports. */
+static void trace_note(struct result_program *pg, struct prog_live *live,
+		       const struct trace_rec *t)
+{
+	int fd = t->fd >= 0 && t->fd < PROG_FDS_MAX ? t->fd : -1;
+
+	if (t->call == TRACE_EXIT)
+		live->exited = 1;
+	if (fd < 0 || t->ret < 0)
+		return;
+	switch (t->call) {
+	case TRACE_SOCKET:
+		live->fdtype[fd] = t->port & 0xf;
+		live->fdreuse[fd][0] = live->fdreuse[fd][1] = 0;
+		break;
+	case TRACE_SETSOCKOPT:
+		if (t->level == SOL_SOCKET && t->optname == SO_REUSEADDR)
+			live->fdreuse[fd][0] = t->optval != 0;
+		if (t->level == SOL_SOCKET && t->optname == SO_REUSEPORT)
+			live->fdreuse[fd][1] = t->optval != 0;
+		break;
+	case TRACE_BIND:
+		live->fdport[fd] = t->port;
+		break;
+	case TRACE_LISTEN:
+		pg->listen_port = live->fdport[fd];
+		pg->listen_reuse[0] = live->fdreuse[fd][0];
+		pg->listen_reuse[1] = live->fdreuse[fd][1];
+		break;
+	default:
+		break;
+	}
+}
+
+/* Read what a program's pipes hold now: output kept up to RESULT_OUTPUT_MAX
+ * (a flood is counted, not kept), trace records onto the timeline. */
+int program_drain(struct runner *r, int k)
+{
+	struct result_program *pg = &r->res->progs[k];
+	struct prog_live *live = &r->progs[k];
+	char buf[4096];
+	ssize_t n;
+
+	for (int which = 0; which < 2; which++) {
+		int *fd = which ? &live->fd_err : &live->fd_out;
+		char *dst = which ? pg->err : pg->out;
+		size_t *len = which ? &pg->errlen : &pg->outlen;
+
+		n = -1;
+		while (*fd >= 0 && (n = read(*fd, buf, sizeof(buf))) != 0) {
+			if (n < 0)
+				break; /* EAGAIN: nothing more now */
+			size_t room = RESULT_OUTPUT_MAX - *len,
+			       take = (size_t)n < room ? (size_t)n : room;
+
+			memcpy(dst + *len, buf, take);
+			*len += take;
+			pg->dropped += (unsigned long)n - take;
+		}
+		if (*fd >= 0 && n == 0) {
+			close(*fd);
+			*fd = -1;
+		}
+	}
+	while (live->fd_trace >= 0) {
+		n = read(live->fd_trace, live->trbuf + live->trlen,
+			 sizeof(live->trbuf) - live->trlen);
+		if (n == 0) {
+			close(live->fd_trace);
+			live->fd_trace = -1;
+			break;
+		}
+		if (n < 0)
+			break;
+		live->trlen += (size_t)n;
+		if (live->trlen < sizeof(live->trbuf))
+			continue;
+		live->trlen = 0;
+
+		struct event ev;
+		const struct trace_rec *t = &ev.u.trace.rec;
+
+		memset(&ev, 0, sizeof(ev));
+		ev.kind = EV_TRACE;
+		memcpy(&ev.u.trace.rec, live->trbuf, sizeof(ev.u.trace.rec));
+		ev.t = t->t_start;
+		ev.host = r->plan->procs[pg->proc].host;
+		ev.u.trace.proc = pg->proc;
+		ev.u.trace.prog = k;
+		trace_note(pg, live, t);
+		if (t->call == TRACE_BIND && t->ret == -1 && t->err == EADDRINUSE)
+			explain_traced(r, live, &ev);
+		int rc = timeline_add(&r->res->tl, &ev, r->err);
+
+		free(ev.u.trace.expl.holders);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int program_pollfds(const struct runner *r, int k, struct pollfd *p, int max)
+{
+	const struct prog_live *live = &r->progs[k];
+	int fds[3] = {live->fd_out, live->fd_err, live->fd_trace}, n = 0;
+
+	for (int j = 0; j < 3 && n < max; j++)
+		if (fds[j] >= 0) {
+			p[n].fd = fds[j];
+			p[n].events = POLLIN;
+			n++;
+		}
+	return n;
+}
+
+/* Is the file a program would run from argv0 (searched in PATH like execvp)
+ * a static ELF binary, which LD_PRELOAD cannot trace? */
+int program_is_static(const char *argv0)
+{
+	char path[4096];
+	const char *dirs = getenv("PATH");
+
+	if (strchr(argv0, '/')) {
+		snprintf(path, sizeof(path), "%s", argv0);
+	} else {
+		path[0] = '\0';
+		for (const char *d = dirs ? dirs : "/usr/bin:/bin"; *d;) {
+			size_t l = strcspn(d, ":");
+
+			snprintf(path, sizeof(path), "%.*s/%s", (int)l, d, argv0);
+			if (access(path, X_OK) == 0)
+				break;
+			path[0] = '\0';
+			d += l + (d[l] == ':');
+		}
+	}
+	FILE *f = path[0] ? fopen(path, "re") : NULL;
+	unsigned char eh[64];
+	int stat = 0;
+
+	if (!f)
+		return 0;
+	/* 64-bit little-endian ELF: no PT_INTERP program header means static */
+	if (fread(eh, 1, sizeof(eh), f) == sizeof(eh) && !memcmp(eh, "\177ELF", 4) && eh[4] == 2) {
+		uint64_t phoff;
+		uint16_t phentsize, phnum;
+
+		memcpy(&phoff, eh + 32, 8);
+		memcpy(&phentsize, eh + 54, 2);
+		memcpy(&phnum, eh + 56, 2);
+		stat = 1;
+		for (unsigned k = 0; k < phnum && phentsize >= 4; k++) {
+			uint32_t type;
+
+			if (fseek(f, (long)(phoff + (uint64_t)k * phentsize), SEEK_SET) ||
+			    fread(&type, 4, 1, f) != 1)
+				break;
+			if (type == 3) /* PT_INTERP: a dynamic loader, so LD_PRELOAD works */
+				stat = 0;
+		}
+	}
+	fclose(f);
+	return stat;
+}
+
+int program_start(struct runner *r, int i, struct actor_reply *rep)
+{
+	const struct plan_step *st = &r->plan->steps[i];
+	const struct step_argv *av = &st->u.argv;
+	struct result_program *pg;
+	struct prog_live *live;
+	int p[3][2], w[3], rc, is_static;
+	const char *lib = getenv("BINDLAB_TRACE_LIB");
+
+	if (r->res->nprogs == RESULT_PROGS_MAX)
+		return errf(r->err, "too many programs (at most %d)", RESULT_PROGS_MAX);
+	pg = &r->res->progs[r->res->nprogs];
+	live = &r->progs[r->res->nprogs];
+	memset(pg, 0, sizeof(*pg));
+	memset(live, 0, sizeof(*live));
+	pg->proc = st->proc;
+	pg->step = i;
+	live->fd_out = live->fd_err = live->fd_trace = -1;
+	for (size_t off = 0, k = 0; k < (size_t)av->argc; k++) {
+		size_t l = strlen(pg->cmd);
+
+		snprintf(pg->cmd + l, sizeof(pg->cmd) - l, "%s%s", k ? " " : "", av->argv + off);
+		off += strlen(av->argv + off) + 1;
+	}
+	is_static = program_is_static(av->argv);
+	pg->traced = lib && *lib && access(lib, R_OK) == 0 && !is_static;
+	if (!pg->traced)
+		snprintf(pg->why_untraced, sizeof(pg->why_untraced), "%s",
+			 is_static ? "a static binary: LD_PRELOAD cannot trace it"
+				   : "the trace library is missing (build/libbindlab-trace.so)");
+	for (int k = 0; k < 3; k++)
+		if (pipe2(p[k], O_CLOEXEC) < 0)
+			return errf(r->err, "cannot create a pipe: %s", strerror(errno));
+	for (int k = 0; k < 3; k++) {
+		w[k] = p[k][1];
+		fcntl(p[k][0], F_SETFL, O_NONBLOCK);
+	}
+	rc = actor_call_fds(&r->actors[st->proc], i, w, 3, r->opts->step_timeout_ms, rep, r->err);
+	for (int k = 0; k < 3; k++)
+		close(w[k]);
+	if (rc < 0 || rep->ret < 0) {
+		for (int k = 0; k < 3; k++)
+			close(p[k][0]);
+		return rc;
+	}
+	pg->pid = rep->fd;
+	pg->end = PROG_RUNNING;
+	live->fd_out = p[0][0];
+	live->fd_err = p[1][0];
+	live->fd_trace = p[2][0];
+	r->res->nprogs++;
+	return 0;
+}
+
+void program_finish(struct runner *r)
+{
+	for (int k = 0; k < r->res->nprogs; k++) {
+		struct result_program *pg = &r->res->progs[k];
+		struct prog_live *live = &r->progs[k];
+
+		/* stop() and wait() said so already; otherwise the trace tells */
+		if (pg->end == PROG_RUNNING && live->exited)
+			pg->end = PROG_EXITED;
+		else if (pg->end == PROG_RUNNING && pg->traced && live->fd_trace < 0)
+			pg->end = PROG_VANISHED;
+		int fds[3] = {live->fd_out, live->fd_err, live->fd_trace};
+
+		for (int j = 0; j < 3; j++)
+			if (fds[j] >= 0)
+				close(fds[j]);
+		live->fd_out = live->fd_err = live->fd_trace = -1;
+	}
+}

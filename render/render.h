@@ -1,0 +1,45 @@
+/* render.h - result -> bytes: one file per format behind one interface.
+ * A renderer decides nothing: every fact it prints is in the plan or the
+ * result (result.h).  Text (text.c: a ladder diagram of the packets with
+ * the calls beside them) and JSON (json.c) are the formats today; a new one
+ * is a file here with one `const struct renderer`, listed in renderers[]. */
+#ifndef BINDLAB_RENDER_H
+#define BINDLAB_RENDER_H
+
+#include <stdio.h>
+
+#include "result.h"
+
+struct render_opts {
+	int color;   /* ANSI colour: only on a tty, never with NO_COLOR */
+	int verbose; /* every packet, not only those of the scenario's ports */
+};
+
+struct renderer {
+	const char *name;
+	void (*write)(FILE *out, const struct plan *plan, const struct result *res,
+		      const struct render_opts *o);
+};
+
+extern const struct renderer render_text; /* text.c */
+extern const struct renderer render_json; /* json.c: one run's object */
+
+/* The envelope of every --json file: {"format": ..., "runs": [ ... ]}.
+ * json_begin() before the first run, json_sep() between runs, json_end()
+ * after the last. */
+#define RENDER_JSON_FORMAT "bindlab-report/1"
+void render_json_begin(FILE *out, const char *version);
+void render_json_sep(FILE *out, int nth);
+void render_json_end(FILE *out, const char *extra);
+
+/* "bind(3, 0.0.0.0:8080) = -1 EADDRINUSE" for a traced call (words.c). */
+void render_trace_line(const struct trace_rec *t, char *buf, size_t len);
+/* "stopped: ended by signal 15" for how a program ended (words.c). */
+void render_prog_end(const struct result_program *pg, char *buf, size_t len);
+
+struct who_opts;
+struct who_result;
+/* `bindlab who` as a table, or JSON with o->json (who.c). */
+void render_who(FILE *out, const struct who_opts *o, const struct who_result *res);
+
+#endif
