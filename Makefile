@@ -153,8 +153,11 @@ fmt-check:
 	clang-format --dry-run -Werror $(C_ALL)
 
 lint:
-	@set -e; for f in $(BINDLAB_SRC) harness/trace/libbindlab-trace.c; do \
-	  clang-tidy --quiet $$f -- $(CPPFLAGS) $(call inc,$$f) -Iharness/trace; done
+	@set -e; for f in $(HARNESS_SRC) harness/trace/libbindlab-trace.c; do \
+	  clang-tidy --quiet $$f -- $(CPPFLAGS) $(INC_harness) -Iharness/trace; done
+	@set -e; for f in $(RENDER_SRC); do clang-tidy --quiet $$f -- $(CPPFLAGS) $(INC_render); done
+	@set -e; for f in $(GRADE_SRC); do clang-tidy --quiet $$f -- $(CPPFLAGS) $(INC_grade); done
+	@set -e; for f in $(CLI_SRC); do clang-tidy --quiet $$f -- $(CPPFLAGS) $(INC_cli); done
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --inline-suppr \
 	  -Iharness -Irender -Igrade -Icli harness render cli $(wildcard grade/*.c)
 

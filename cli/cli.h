@@ -17,10 +17,10 @@ struct cli_option {
 };
 
 struct command {
-	const char *name;    /* "run" */
-	const char *args;    /* "[options] SCENARIO|DIR..." */
-	const char *summary; /* one line, for `bindlab help` */
-	const char *details; /* more lines for `bindlab VERB --help`, or NULL */
+	const char *name;	       /* "run" */
+	const char *args;	       /* "[options] SCENARIO|DIR..." */
+	const char *summary;	       /* one line, for `bindlab help` */
+	const char *details;	       /* more lines for `bindlab VERB --help`, or NULL */
 	const struct cli_option *opts; /* ends with {NULL, NULL} */
 	int (*main)(int argc, char **argv);
 };

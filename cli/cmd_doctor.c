@@ -29,6 +29,6 @@ static int doctor_main(int argc, char **argv)
 }
 
 const struct command command_doctor = {
-    "doctor", "", "can this machine run bindlab (as root, rootless), and how to fix it", NULL,
-    NULL,     doctor_main,
+    "doctor", "",   "can this machine run bindlab (as root, rootless), and how to fix it",
+    NULL,     NULL, doctor_main,
 };

@@ -96,7 +96,10 @@ static int list_main(int argc, char **argv)
 }
 
 const struct command command_list = {
-    "list",	"[--json] SCENARIO|DIR...",
-    "the scenarios a run would take, their variants and what each asks", NULL,
-    list_opts, list_main,
+    "list",
+    "[--json] SCENARIO|DIR...",
+    "the scenarios a run would take, their variants and what each asks",
+    NULL,
+    list_opts,
+    list_main,
 };

@@ -144,7 +144,8 @@ static int rc_main(int argc, char **argv)
 		builder_line(&b, "host server 10.0.0.1");
 		run_line(&b, "p", args, nargs);
 		builder_line(&b, "expect traced server listen() = 0 within 5s");
-		if (b.failed || plan_parse_string("restart-check", b.text, &plans, &nplans, err) < 0 ||
+		if (b.failed ||
+		    plan_parse_string("restart-check", b.text, &plans, &nplans, err) < 0 ||
 		    run_one(&plans[0], &ro, &rep, &jb, err) < 0) {
 			fprintf(stderr, "bindlab: %s\n", b.failed ? "out of memory" : err);
 			goto out;
@@ -207,7 +208,8 @@ static int rc_main(int argc, char **argv)
 	}
 	fwrite(jb.text, 1, jb.hdr.textlen, stdout);
 
-	int first = step_at(&plans[0], line_first_wait), second = step_at(&plans[0], line_second_wait);
+	int first = step_at(&plans[0], line_first_wait),
+	    second = step_at(&plans[0], line_second_wait);
 	const char *verdict;
 
 	if (jb.hdr.verdict == VERDICT_PASS) {
@@ -241,8 +243,8 @@ static int rc_main(int argc, char **argv)
 		if (!jf)
 			goto out;
 		snprintf(extra, sizeof(extra),
-			 "\"restart_check\":{\"verdict\":\"%s\",\"port\":%d,\"clients\":%d}", verdict,
-			 port, clients);
+			 "\"restart_check\":{\"verdict\":\"%s\",\"port\":%d,\"clients\":%d}",
+			 verdict, port, clients);
 		render_json_begin(jf, BINDLAB_VERSION);
 		fwrite(jb.json, 1, jb.hdr.jsonlen, jf);
 		render_json_end(jf, extra);

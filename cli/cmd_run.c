@@ -101,10 +101,11 @@ static int run_main(int argc, char **argv)
 		case 't':
 			if (duration_parse(optarg, 600000, 1, &ro.step_timeout_ms) < 0 ||
 			    ro.step_timeout_ms < 1) {
-				fprintf(stderr,
-					"bindlab: --timeout takes a duration from 1ms to 600s (500, "
-					"500ms, 2s), not '%s'\n",
-					optarg);
+				fprintf(
+				    stderr,
+				    "bindlab: --timeout takes a duration from 1ms to 600s (500, "
+				    "500ms, 2s), not '%s'\n",
+				    optarg);
 				return EXIT_USAGE;
 			}
 			break;

@@ -11,7 +11,7 @@
 #include "cli.h"
 
 static const struct command *const commands[] = {
-    &command_run,	 &command_list,	  &command_restart_check, &command_who,
+    &command_run,    &command_list,    &command_restart_check, &command_who,
     &command_doctor, &command_version, &command_help,
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -72,9 +72,9 @@ static int version_main(int argc, char **argv)
 }
 
 const struct command command_help = {"help", "[COMMAND]", "this list, or one command's options",
-				     NULL, NULL, help_main};
-const struct command command_version = {"version", "", "print bindlab's version", NULL, NULL,
-					version_main};
+				     NULL,   NULL,	  help_main};
+const struct command command_version = {"version", "",	 "print bindlab's version",
+					NULL,	   NULL, version_main};
 
 int cli_number(const char *opt, const char *s, long min, long max, long *out)
 {
@@ -88,8 +88,9 @@ int cli_duration(const char *opt, const char *s, long max_ms, long *ms)
 {
 	if (duration_parse(s, max_ms, 0, ms) == 0)
 		return 0;
-	fprintf(stderr, "bindlab: %s takes a duration such as 2s or 500ms (at most %ld s), not '%s'\n",
-		opt, max_ms / 1000, s);
+	fprintf(stderr,
+		"bindlab: %s takes a duration such as 2s or 500ms (at most %ld s), not '%s'\n", opt,
+		max_ms / 1000, s);
 	return -1;
 }
 
@@ -133,7 +134,8 @@ int cli_write_file(const char *path, const char *data, size_t len, char *err)
 			close(fd);
 			return errf(err, "cannot write '%s': %s", path, strerror(e));
 		}
-		return close(fd) < 0 ? errf(err, "cannot write '%s': %s", path, strerror(errno)) : 0;
+		return close(fd) < 0 ? errf(err, "cannot write '%s': %s", path, strerror(errno))
+				     : 0;
 	}
 	/* a temporary file beside it, renamed into place: an interrupted run
 	 * leaves the previous report, never half of a new one */

@@ -62,7 +62,7 @@ static __attribute__((noreturn)) void runner_main(const struct plan *plan,
 	for (int k = 0; k < res->nprogs; k++) {
 		const struct result_program *pg = &res->progs[k];
 
-		jp[k] = (struct job_prog){pg->step,	   pg->pid, pg->traced,
+		jp[k] = (struct job_prog){pg->step,	   pg->pid,	 pg->traced,
 					  pg->listen_port, (int)pg->end, pg->status};
 	}
 	memset(&h, 0, sizeof(h));
@@ -152,8 +152,7 @@ static int job_parse(struct job *jb)
 	}
 	memcpy(&jb->hdr, jb->buf, sizeof(jb->hdr));
 	need = sizeof(jb->hdr) + (size_t)jb->hdr.nsteps * sizeof(int) +
-	       (size_t)jb->hdr.nprogs * sizeof(struct job_prog) + jb->hdr.textlen +
-	       jb->hdr.jsonlen;
+	       (size_t)jb->hdr.nprogs * sizeof(struct job_prog) + jb->hdr.textlen + jb->hdr.jsonlen;
 	if (jb->hdr.nsteps != jb->plan->nsteps || jb->hdr.nprogs < 0 ||
 	    jb->hdr.nprogs > RESULT_PROGS_MAX || need != jb->len) {
 		snprintf(jb->died, sizeof(jb->died), "the runner's report was cut short");

@@ -20,7 +20,7 @@ struct job_hdr {
 
 /* A program, as data: what restart-check and the grader need. */
 struct job_prog {
-	int step;	 /* its run step */
+	int step; /* its run step */
 	int pid;
 	int traced;
 	int listen_port; /* 0: it never listened (as traced) */
@@ -37,7 +37,7 @@ struct job {
 	int done;
 	/* once done and whole (job_parse() returned 0): */
 	struct job_hdr hdr;
-	const int *outcomes;	    /* hdr.nsteps of enum outcome */
+	const int *outcomes;	      /* hdr.nsteps of enum outcome */
 	const struct job_prog *progs; /* hdr.nprogs */
 	const char *text, *json;
 	char died[160]; /* why there is no report, when job_parse() failed */

@@ -46,11 +46,12 @@ static int step_fastforward(struct runner *r, int i)
 	}
 	free(s);
 	if (why[0])
-		return runner_check(r, i, 0, "the kernel refused to end the TIME_WAIT on %s: %s", want,
-			     why);
+		return runner_check(r, i, 0, "the kernel refused to end the TIME_WAIT on %s: %s",
+				    want, why);
 	if (!done)
-		return runner_check(r, i, 0, "no TIME_WAIT socket on %s on host '%s' to fast-forward",
-			     want, r->plan->hosts[st->host].name);
+		return runner_check(r, i, 0,
+				    "no TIME_WAIT socket on %s on host '%s' to fast-forward", want,
+				    r->plan->hosts[st->host].name);
 
 	return runner_note(r, st->host,
 			   "fast-forward: ended %d TIME_WAIT socket%s on %s through sock_diag (as "
@@ -271,15 +272,16 @@ static int step_traced(struct runner *r, int i)
 		runner_wait(r, (int)((deadline - now) / 1000000ull) + 1);
 	}
 	return runner_check(r, i, 0, "no such traced call within %ld ms%s", tr->within_ms,
-			    untraced ? " (a program on that host is not traced: see its note)" : "");
+			    untraced ? " (a program on that host is not traced: see its note)"
+				     : "");
 }
 
 static const struct {
 	enum step_kind kind;
 	int (*fn)(struct runner *r, int i);
 } checks[] = {
-    {STEP_EXPECT_PACKETS, step_packets}, {STEP_WAIT_PACKETS, step_packets},
-    {STEP_EXPECT_SOCKET, step_socket},	 {STEP_WAIT_SOCKET, step_socket},
+    {STEP_EXPECT_PACKETS, step_packets},  {STEP_WAIT_PACKETS, step_packets},
+    {STEP_EXPECT_SOCKET, step_socket},	  {STEP_WAIT_SOCKET, step_socket},
     {STEP_FASTFORWARD, step_fastforward}, {STEP_EXPECT_TRACED, step_traced},
 };
 

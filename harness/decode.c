@@ -196,4 +196,3 @@ int decode_frame(int dlt, const uint8_t *data, size_t caplen, struct pkt *out, c
 	}
 	return decode_l3(type, data + off, caplen - off, out, err);
 }
-

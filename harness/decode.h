@@ -24,5 +24,4 @@ struct pkt {
  * for the caller. */
 int decode_frame(int dlt, const uint8_t *data, size_t caplen, struct pkt *out, char *err);
 
-
 #endif

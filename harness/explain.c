@@ -205,7 +205,7 @@ out:
  * nothing; a successful one only its own socket, which is left out), so
  * looking after the call is looking before it. */
 void explain_call(struct runner *r, const struct plan_step *st, const struct actor_reply *rep,
-		    uint64_t port_before, struct event *ev)
+		  uint64_t port_before, struct event *ev)
 {
 	struct actor_sock as[ACTOR_SOCKS_MAX];
 	struct rsock cand;
@@ -271,4 +271,3 @@ void explain_traced(struct runner *r, const struct prog_live *live, struct event
 	cand.known = 1;
 	judge(r, ev->host, &cand, 0, 1, &ev->u.trace.expl);
 }
-

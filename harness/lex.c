@@ -177,7 +177,8 @@ int lex_lines(struct src *src, char *text, struct line **linesp, int *nlinesp)
 		src->line = nlines + 1;
 		if (strlen(s) > LEX_LINE_MAX) {
 			free(lines);
-			return src_err(src, LEX_LINE_MAX + 1, "line longer than %d bytes", LEX_LINE_MAX);
+			return src_err(src, LEX_LINE_MAX + 1, "line longer than %d bytes",
+				       LEX_LINE_MAX);
 		}
 		for (char *c = s; *c; c++)
 			if ((unsigned char)*c < 0x20 && *c != '\t' && *c != '\r') {

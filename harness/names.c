@@ -157,10 +157,14 @@ static const struct {
 	const char *name;
 	int step; /* -1: no step kind of its own */
 } traced[] = {
-    [TRACE_SOCKET] = {"socket", STEP_SOCKET},	      [TRACE_SETSOCKOPT] = {"setsockopt", STEP_SETSOCKOPT},
-    [TRACE_BIND] = {"bind", STEP_BIND},		      [TRACE_LISTEN] = {"listen", STEP_LISTEN},
-    [TRACE_ACCEPT] = {"accept", STEP_ACCEPT},	      [TRACE_CONNECT] = {"connect", STEP_CONNECT},
-    [TRACE_SHUTDOWN] = {"shutdown", STEP_SHUTDOWN}, [TRACE_CLOSE] = {"close", STEP_CLOSE},
+    [TRACE_SOCKET] = {"socket", STEP_SOCKET},
+    [TRACE_SETSOCKOPT] = {"setsockopt", STEP_SETSOCKOPT},
+    [TRACE_BIND] = {"bind", STEP_BIND},
+    [TRACE_LISTEN] = {"listen", STEP_LISTEN},
+    [TRACE_ACCEPT] = {"accept", STEP_ACCEPT},
+    [TRACE_CONNECT] = {"connect", STEP_CONNECT},
+    [TRACE_SHUTDOWN] = {"shutdown", STEP_SHUTDOWN},
+    [TRACE_CLOSE] = {"close", STEP_CLOSE},
     [TRACE_EXIT] = {"exit", STEP_EXIT},
 };
 #define NTRACED (sizeof(traced) / sizeof(traced[0]))

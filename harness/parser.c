@@ -24,7 +24,6 @@
 #define COLS_MAX 16
 #define ROWS_MAX 64
 
-
 /* The state of parsing one variant. */
 struct ps {
 	struct src src; /* file, line, the caller's err */
@@ -151,7 +150,8 @@ static int proc_lookup(struct ps *ps, const struct tok *t, int create, int forke
 	int h;
 
 	if (slash) {
-		if ((size_t)(slash - t->s) >= sizeof(host) || number_parse(slash + 1, 1, 999, &n) < 0)
+		if ((size_t)(slash - t->s) >= sizeof(host) ||
+		    number_parse(slash + 1, 1, 999, &n) < 0)
 			return perr(ps, t->col + (int)(slash - t->s) + 1,
 				    "bad process number in '%s': write HOST/N with N from 1", t->s);
 		snprintf(host, sizeof(host), "%.*s", (int)(slash - t->s), t->s);
@@ -1251,7 +1251,8 @@ static int parse_variant(struct ps *ps, struct line *lines, int nlines, const st
 		ps->src.line = i + 1;
 		if (variant_is_table_line(lines[i].text))
 			continue;
-		if (variant_substitute(&ps->src, lines[i].text, lines[i].col, tb, row, buf, sizeof(buf)) < 0)
+		if (variant_substitute(&ps->src, lines[i].text, lines[i].col, tb, row, buf,
+				       sizeof(buf)) < 0)
 			return -1;
 		if (parse_line(ps, buf, lines[i].col) < 0)
 			return -1;

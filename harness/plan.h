@@ -155,8 +155,8 @@ struct pkt_pattern {
 #define PLAN_STATE_NONE 0 /* "expect socket H A:P none": no socket at all */
 
 /* What each kind of step holds: one struct per kind, in plan_step.u. */
-struct step_socket { /* s = socket(tcp6, cloexec) */
-	int family;  /* AF_INET, AF_INET6 */
+struct step_socket {  /* s = socket(tcp6, cloexec) */
+	int family;   /* AF_INET, AF_INET6 */
 	int socktype; /* SOCK_STREAM, SOCK_DGRAM */
 	int cloexec;
 };
@@ -174,17 +174,17 @@ struct step_listen {
 struct step_shutdown {
 	int how; /* SHUT_RD, SHUT_WR, SHUT_RDWR */
 };
-struct step_send { /* send(s, "text"), sendto(s, ADDR, 5) */
+struct step_send {	    /* send(s, "text"), sendto(s, ADDR, 5) */
 	struct endpoint to; /* sendto only */
 	char data[PLAN_DATA_MAX];
 	size_t len;
 };
-struct step_recv { /* recv(s, 5[, dontwait|eof]) */
-	size_t max;	/* bytes to read at most */
-	int dontwait;	/* MSG_DONTWAIT: nothing there gives -1 EAGAIN at once */
-	int until_eof;	/* read (and drop) until EOF; = the bytes read */
+struct step_recv {     /* recv(s, 5[, dontwait|eof]) */
+	size_t max;    /* bytes to read at most */
+	int dontwait;  /* MSG_DONTWAIT: nothing there gives -1 EAGAIN at once */
+	int until_eof; /* read (and drop) until EOF; = the bytes read */
 };
-struct step_fork { /* server/2: fork(server) */
+struct step_fork {  /* server/2: fork(server) */
 	int parent; /* the process copied; plan_step.proc is the new one */
 };
 struct step_exit {
@@ -198,9 +198,9 @@ struct step_argv { /* exec("sleep", "60"), p = run("prog", ...) */
 	char argv[PLAN_DATA_MAX]; /* argc strings, NUL-separated */
 	size_t len;
 };
-struct step_stop { /* stop(p[, grace]) */
-	int prog;	/* the variable run() named */
-	long grace_ms;	/* SIGTERM, then SIGKILL after this */
+struct step_stop {     /* stop(p[, grace]) */
+	int prog;      /* the variable run() named */
+	long grace_ms; /* SIGTERM, then SIGKILL after this */
 };
 struct step_wait { /* wait(p) */
 	int prog;
@@ -224,12 +224,12 @@ struct step_fastforward { /* fast-forward timewait HOST LOCAL */
 	int local_any_port;
 };
 struct step_traced { /* expect traced HOST|PROG CALL(...) [before bind(...)] = R */
-	int prog;	   /* the variable run() named, or -1: any program on host */
-	int call;	   /* the call looked for: STEP_BIND, STEP_CONNECT, STEP_LISTEN, STEP_SETSOCKOPT */
+	int prog;    /* the variable run() named, or -1: any program on host */
+	int call; /* the call looked for: STEP_BIND, STEP_CONNECT, STEP_LISTEN, STEP_SETSOCKOPT */
 	struct endpoint ep; /* bind, connect; ep.addr.family 0: any address */
 	enum plan_opt opt;  /* setsockopt */
 	int val;
-	int has_before;		 /* "... before bind(ADDR)": a later bind of that socket */
+	int has_before;		/* "... before bind(ADDR)": a later bind of that socket */
 	struct endpoint before; /* that bind's address (family 0: any) */
 	long within_ms;
 };

@@ -12,8 +12,7 @@
 #include "runner.h"
 
 /* What the program's trace says of its sockets' options and ports. */
-static void trace_note(struct result_program *pg, struct prog_live *live,
-		       const struct trace_rec *t)
+static void trace_note(struct result_program *pg, struct prog_live *live, const struct trace_rec *t)
 {
 	int fd = t->fd >= 0 && t->fd < PROG_FDS_MAX ? t->fd : -1;
 

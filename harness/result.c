@@ -26,8 +26,8 @@ void result_free(struct result *res)
 	res->nsteps = 0;
 }
 
-const struct result_program *result_program_of(const struct result *res,
-					       const struct plan *plan, int var)
+const struct result_program *result_program_of(const struct result *res, const struct plan *plan,
+					       int var)
 {
 	for (int k = 0; k < res->nprogs; k++)
 		if (plan->steps[res->progs[k].step].var == var)

@@ -25,11 +25,11 @@ enum outcome {
 
 /* How a program started by run() ended, decided by the engine. */
 enum prog_end {
-	PROG_RUNNING,	/* still running at the end: killed with the world */
-	PROG_EXITED,	/* its trace said exit (and nothing waited for it) */
-	PROG_VANISHED,	/* its trace closed without an exit: a signal, or closefrom() */
-	PROG_STOPPED,	/* stop() ended it: status says how */
-	PROG_ENDED,	/* wait() saw it end by itself: status says how */
+	PROG_RUNNING,  /* still running at the end: killed with the world */
+	PROG_EXITED,   /* its trace said exit (and nothing waited for it) */
+	PROG_VANISHED, /* its trace closed without an exit: a signal, or closefrom() */
+	PROG_STOPPED,  /* stop() ended it: status says how */
+	PROG_ENDED,    /* wait() saw it end by itself: status says how */
 };
 
 #define RESULT_NOTES_MAX 32
@@ -55,18 +55,18 @@ struct result_program {
 
 struct result {
 	enum verdict verdict;
-	int failed_step;    /* index into plan.steps, -1 */
-	int steps_run;	    /* steps executed (the failing one included) */
-	char error[ERRLEN]; /* VERDICT_ERROR: what stopped the run */
-	char kernel[128];   /* uname -r: results may depend on it */
-	int rootless;	    /* ran inside a user namespace */
+	int failed_step;	/* index into plan.steps, -1 */
+	int steps_run;		/* steps executed (the failing one included) */
+	char error[ERRLEN];	/* VERDICT_ERROR: what stopped the run */
+	char kernel[128];	/* uname -r: results may depend on it */
+	int rootless;		/* ran inside a user namespace */
 	enum outcome *outcomes; /* one per plan step */
 	int nsteps;
 	struct timeline tl;
-	uint64_t t0;	     /* CLOCK_REALTIME at the start */
-	uint64_t world_ns;   /* world ready (hosts, links up), from t0 */
-	uint64_t capture_ns; /* captures ready, from t0 */
-	uint64_t verdict_ns; /* verdict known, from t0 */
+	uint64_t t0;				      /* CLOCK_REALTIME at the start */
+	uint64_t world_ns;			      /* world ready (hosts, links up), from t0 */
+	uint64_t capture_ns;			      /* captures ready, from t0 */
+	uint64_t verdict_ns;			      /* verdict known, from t0 */
 	struct plan_sysctl sysctls[RESULT_NOTES_MAX]; /* set inside the namespaces */
 	int sysctl_host[RESULT_NOTES_MAX];	      /* -1: every host (a default) */
 	int nsysctls;
@@ -82,7 +82,7 @@ int result_init(struct result *res, const struct plan *plan, char *err);
 void result_free(struct result *res);
 
 /* The program run() named var (a plan variable), or NULL. */
-const struct result_program *result_program_of(const struct result *res,
-					       const struct plan *plan, int var);
+const struct result_program *result_program_of(const struct result *res, const struct plan *plan,
+					       int var);
 
 #endif

@@ -71,9 +71,9 @@ int runner_check(struct runner *r, int step, int ok, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(ev.u.check.msg, sizeof(ev.u.check.msg), fmt, ap);
 	va_end(ap);
-	r->res->outcomes[step] = !ok				   ? OUTCOME_FAILED
+	r->res->outcomes[step] = !ok					     ? OUTCOME_FAILED
 				 : plan_step_is_check(&r->plan->steps[step]) ? OUTCOME_OK
-									   : OUTCOME_DIFFERS;
+									     : OUTCOME_DIFFERS;
 	if (!ok && r->res->verdict == VERDICT_PASS) {
 		r->res->verdict = VERDICT_FAIL;
 		r->res->failed_step = step;
@@ -100,7 +100,8 @@ int runner_note(struct runner *r, int host, const char *fmt, ...)
 static int prog_of(const struct runner *r, int proc, int var)
 {
 	for (int k = 0; k < r->res->nprogs; k++)
-		if (r->plan->steps[r->res->progs[k].step].var == var && r->res->progs[k].proc == proc)
+		if (r->plan->steps[r->res->progs[k].step].var == var &&
+		    r->res->progs[k].proc == proc)
 			return k;
 	return -1;
 }
@@ -108,7 +109,7 @@ static int prog_of(const struct runner *r, int proc, int var)
 /* The port a bind or connect names; 0 for other calls. */
 static uint16_t step_port(const struct plan_step *st)
 {
-	return st->kind == STEP_BIND ? st->u.bind.ep.port
+	return st->kind == STEP_BIND	  ? st->u.bind.ep.port
 	       : st->kind == STEP_CONNECT ? st->u.connect.ep.port
 					  : 0;
 }
@@ -205,8 +206,8 @@ static int retry_call(struct runner *r, int i, struct actor_reply *rep)
 		    "began); TIME_WAIT lasted %.1f s, from the peer's FIN to the bind",
 		    r->plan->file, st->pos.line, tries, (double)(now_ns() - t0) / 1e9,
 		    left0 / 1000.0, (double)(rep->t_end - began) / 1e9);
-	return runner_note(r, host, "%s:%d tried %d times over %.1f s", r->plan->file,
-			   st->pos.line, tries, (double)(now_ns() - t0) / 1e9);
+	return runner_note(r, host, "%s:%d tried %d times over %.1f s", r->plan->file, st->pos.line,
+			   tries, (double)(now_ns() - t0) / 1e9);
 }
 
 static int step_call(struct runner *r, int i)
@@ -298,11 +299,11 @@ static int step_call(struct runner *r, int i)
 		snprintf(want, sizeof(want), "success");
 	if (!ok && st->depends[0])
 		return runner_check(r, i, 1, "differs (%s): expected %s%s, got %s", st->depends,
-			     st->expect.has_expect ? "= " : "", want, got);
+				    st->expect.has_expect ? "= " : "", want, got);
 	if (!ok)
-		return runner_check(r, i, 0, "expected %s%s, got %s%s%s",
-			     st->expect.has_expect ? "= " : "", want, got,
-			     rep.ret == -1 ? " — " : "", rep.ret == -1 ? strerror(rep.err) : "");
+		return runner_check(
+		    r, i, 0, "expected %s%s, got %s%s%s", st->expect.has_expect ? "= " : "", want,
+		    got, rep.ret == -1 ? " — " : "", rep.ret == -1 ? strerror(rep.err) : "");
 	return 0;
 }
 

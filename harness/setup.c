@@ -177,4 +177,3 @@ void setup_sysctl_notes(struct runner *r)
 			res->sysctls[res->nsysctls++] = r->plan->hosts[h].sysctls[k];
 		}
 }
-

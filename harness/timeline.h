@@ -72,8 +72,8 @@ struct ev_note {
 /* EV_TRACE: a socket call of a program started by run(). */
 struct ev_trace {
 	struct trace_rec rec;
-	int prog; /* index into result.progs */
-	int proc; /* the scenario process that started the program */
+	int prog;		/* index into result.progs */
+	int proc;		/* the scenario process that started the program */
 	struct ev_explain expl; /* a bind that failed with EADDRINUSE */
 };
 

@@ -30,7 +30,8 @@ int variant_read_table(struct src *src, struct line *lines, int nlines, struct t
 		if (!istable && !tb->line)
 			return src_err(src, lines[i].col, "'variant' before any 'table' line");
 		if (!istable && tb->nrows == VARIANT_ROWS_MAX)
-			return src_err(src, lines[i].col, "too many variants (at most %d)", VARIANT_ROWS_MAX);
+			return src_err(src, lines[i].col, "too many variants (at most %d)",
+				       VARIANT_ROWS_MAX);
 		char buf[LEX_LINE_MAX + 1];
 		char *save = NULL;
 
@@ -52,15 +53,18 @@ int variant_read_table(struct src *src, struct line *lines, int nlines, struct t
 			int ccol = col + (int)(a - buf);
 
 			if (!*a)
-				return src_err(src, ccol, istable ? "empty column name" : "empty cell");
+				return src_err(src, ccol,
+					       istable ? "empty column name" : "empty cell");
 			if (n == VARIANT_COLS_MAX)
-				return src_err(src, ccol, "too many columns (at most %d)", VARIANT_COLS_MAX);
+				return src_err(src, ccol, "too many columns (at most %d)",
+					       VARIANT_COLS_MAX);
 			if (istable) {
 				if (!lex_is_var(a) || strlen(a) >= PLAN_NAME_MAX)
 					return src_err(src, ccol, "bad column name '%s'", a);
 				for (int k = 0; k < n; k++)
 					if (!strcmp(tb->cols[k], a))
-						return src_err(src, ccol, "column '%s' named twice", a);
+						return src_err(src, ccol, "column '%s' named twice",
+							       a);
 				lex_copy(tb->cols[n], PLAN_NAME_MAX, a);
 			} else {
 				if (strlen(a) >= sizeof(tb->cells[0][0]))
@@ -79,8 +83,8 @@ int variant_read_table(struct src *src, struct line *lines, int nlines, struct t
 		} else {
 			if (n != tb->ncols)
 				return src_err(src, lines[i].col,
-					    "variant has %d cells, the table %d columns", n,
-					    tb->ncols);
+					       "variant has %d cells, the table %d columns", n,
+					       tb->ncols);
 			tb->nrows++;
 		}
 	}
@@ -93,7 +97,7 @@ int variant_read_table(struct src *src, struct line *lines, int nlines, struct t
 
 /* Replace ${col} in s by the row's cells into out. */
 int variant_substitute(struct src *src, const char *s, int col0, const struct table *tb, int row,
-		      char *out, size_t outlen)
+		       char *out, size_t outlen)
 {
 	size_t o = 0;
 
@@ -111,13 +115,14 @@ int variant_substitute(struct src *src, const char *s, int col0, const struct ta
 					break;
 			if (!tb->line)
 				return src_err(src, col0 + (int)i,
-					    "'${%s}' but no table defines columns", name);
+					       "'${%s}' but no table defines columns", name);
 			if (k == tb->ncols)
 				return src_err(src, col0 + (int)i, "unknown column '${%s}'", name);
 			const char *cell = tb->cells[row][k];
 
 			if (o + strlen(cell) >= outlen)
-				return src_err(src, col0 + (int)i, "line too long after substitution");
+				return src_err(src, col0 + (int)i,
+					       "line too long after substitution");
 			memcpy(out + o, cell, strlen(cell));
 			o += strlen(cell);
 			i = (size_t)(end - s) + 1;
@@ -130,4 +135,3 @@ int variant_substitute(struct src *src, const char *s, int col0, const struct ta
 	out[o] = '\0';
 	return 0;
 }
-

@@ -103,4 +103,3 @@ int who_query(const struct who_opts *o, struct who_result *res, char *err)
 	}
 	return 0;
 }
-

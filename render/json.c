@@ -8,7 +8,6 @@
 #include "names.h"
 #include "render.h"
 
-
 static void js_ep(FILE *out, const struct endpoint *e)
 {
 	char b[80];
@@ -138,8 +137,7 @@ static void json(FILE *out, const struct plan *plan, const struct result *res,
 				json_str(out, errno_name(c->err));
 			else
 				fputs("null", out);
-			fprintf(out, ",\"dur_ns\":%llu",
-				(unsigned long long)(c->t_end - e->t));
+			fprintf(out, ",\"dur_ns\":%llu", (unsigned long long)(c->t_end - e->t));
 			if (c->has_local) {
 				fprintf(out, ",\"local\":");
 				js_ep(out, &c->local);
@@ -172,13 +170,14 @@ static void json(FILE *out, const struct plan *plan, const struct result *res,
 			js_ep(out, &e->u.pkt.dst);
 			fprintf(out, ",\"flags\":");
 			json_str(out, fl);
-			fprintf(out, ",\"seq\":%u,\"ack\":%u,\"len\":%u", e->u.pkt.seq, e->u.pkt.ack,
-				e->u.pkt.payload_len);
+			fprintf(out, ",\"seq\":%u,\"ack\":%u,\"len\":%u", e->u.pkt.seq,
+				e->u.pkt.ack, e->u.pkt.payload_len);
 			break;
 		}
 		case EV_CHECK:
 			fprintf(out, ",\"kind\":\"check\",\"ok\":%s,\"line\":%d,\"text\":",
-				e->u.check.ok ? "true" : "false", plan->steps[e->u.check.step].pos.line);
+				e->u.check.ok ? "true" : "false",
+				plan->steps[e->u.check.step].pos.line);
 			json_str(out, plan->steps[e->u.check.step].text);
 			fprintf(out, ",\"message\":");
 			json_str(out, e->u.check.msg);
@@ -191,9 +190,8 @@ static void json(FILE *out, const struct plan *plan, const struct result *res,
 			char tl[200];
 
 			render_trace_line(&e->u.trace.rec, tl, sizeof(tl));
-			fprintf(out,
-				",\"kind\":\"traced\",\"program\":%d,\"pid\":%d,\"call\":", e->u.trace.prog,
-				e->u.trace.rec.pid);
+			fprintf(out, ",\"kind\":\"traced\",\"program\":%d,\"pid\":%d,\"call\":",
+				e->u.trace.prog, e->u.trace.rec.pid);
 			json_str(out, names_trace_call(e->u.trace.rec.call));
 			fprintf(out, ",\"fd\":%d,\"ret\":%lld,\"errno\":", e->u.trace.rec.fd,
 				(long long)e->u.trace.rec.ret);

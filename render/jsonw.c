@@ -18,4 +18,3 @@ void json_str(FILE *out, const char *s)
 	}
 	fputc('"', out);
 }
-

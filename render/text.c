@@ -84,7 +84,6 @@ static void holder_line(const struct plan *plan, const struct ev_holder *h, char
 	snprintf(buf + strlen(buf), len - strlen(buf), " (%s)", who);
 }
 
-
 /* Print text in the column of host (0 left, 1 right) on a ladder line. */
 static void ladder_line(FILE *out, int nhosts, int host, const char *t, const char *text)
 {
@@ -256,8 +255,10 @@ static void text(FILE *out, const struct plan *plan, const struct result *res,
 			if (!is_check && c->ok && !c->msg[0])
 				break;
 			fprintf(out, "%s  %s%s%s %s%s%s\n", t, c->ok ? GREEN(o) : RED(o),
-				!c->ok ? "FAIL" : !is_check ? "note" : "ok", OFF(o),
-				!is_check ? "" : st->text, !is_check ? "" : ": ", c->msg);
+				!c->ok	    ? "FAIL"
+				: !is_check ? "note"
+					    : "ok",
+				OFF(o), !is_check ? "" : st->text, !is_check ? "" : ": ", c->msg);
 			break;
 		}
 		case EV_NOTE:
@@ -340,6 +341,5 @@ static void text(FILE *out, const struct plan *plan, const struct result *res,
 		fprintf(out, "  capture: %u frames dropped by the kernel, %u that did not decode\n",
 			res->drops, res->bad_frames);
 }
-
 
 const struct renderer render_text = {"text", text};

@@ -173,4 +173,3 @@ void render_who(FILE *out, const struct who_opts *o, const struct who_result *re
 			adv);
 	}
 }
-

@@ -27,15 +27,13 @@ void render_trace_line(const struct trace_rec *t, char *buf, size_t len)
 			 t->family == AF_INET6 ? "AF_INET6" : "AF_INET",
 			 (t->port & 0xf) == SOCK_DGRAM ? "SOCK_DGRAM" : "SOCK_STREAM", res);
 		break;
-	case TRACE_SETSOCKOPT:
-	{
+	case TRACE_SETSOCKOPT: {
 		enum plan_opt opt;
 		int known = names_opt_from_sockopt(t->level, t->optname, &opt) == 0;
 
 		snprintf(buf, len, "setsockopt(%d, %s, %d) = %s", t->fd,
 			 known ? names_opt(opt) : "other", t->optval, res);
-	}
-		break;
+	} break;
 	case TRACE_BIND:
 	case TRACE_CONNECT:
 		snprintf(buf, len, "%s(%d, %s) = %s", names_trace_call(t->call), t->fd, ep, res);

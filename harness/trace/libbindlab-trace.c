@@ -63,17 +63,17 @@ static void addr_of(struct trace_rec *r, const struct sockaddr *sa)
 	}
 }
 
-#define REAL(name, ...)                                                                  \
-	static __typeof__(name) *real_##name;                                            \
-	if (!real_##name)                                                                \
+#define REAL(name, ...)                                                                            \
+	static __typeof__(name) *real_##name;                                                      \
+	if (!real_##name)                                                                          \
 		real_##name = (__typeof__(name) *)dlsym(RTLD_NEXT, #name);
 
-#define DONE(r, v)                                                                       \
-	do {                                                                             \
-		(r).t_end = now();                                                       \
-		(r).ret = (v);                                                           \
-		(r).err = (v) < 0 ? errno : 0;                                           \
-		emit(&(r));                                                              \
+#define DONE(r, v)                                                                                 \
+	do {                                                                                       \
+		(r).t_end = now();                                                                 \
+		(r).ret = (v);                                                                     \
+		(r).err = (v) < 0 ? errno : 0;                                                     \
+		emit(&(r));                                                                        \
 	} while (0)
 
 int socket(int domain, int type, int protocol)
@@ -92,8 +92,8 @@ int socket(int domain, int type, int protocol)
 
 int setsockopt(int fd, int level, int optname, const void *optval, socklen_t optlen)
 {
-	struct trace_rec r = {.call = TRACE_SETSOCKOPT, .fd = fd, .level = level,
-			      .optname = optname};
+	struct trace_rec r = {
+	    .call = TRACE_SETSOCKOPT, .fd = fd, .level = level, .optname = optname};
 	int v;
 
 	REAL(setsockopt);

@@ -20,13 +20,13 @@ enum trace_call {
 };
 
 struct trace_rec {
-	uint32_t call;     /* enum trace_call */
-	int32_t pid;       /* the caller, as its own pid namespace sees it */
-	int32_t fd;        /* the socket argument (TRACE_SOCKET, ACCEPT: the result) */
-	int64_t ret;       /* TRACE_EXIT: the exit status */
-	int32_t err;       /* errno when ret == -1 */
+	uint32_t call;			/* enum trace_call */
+	int32_t pid;			/* the caller, as its own pid namespace sees it */
+	int32_t fd;			/* the socket argument (TRACE_SOCKET, ACCEPT: the result) */
+	int64_t ret;			/* TRACE_EXIT: the exit status */
+	int32_t err;			/* errno when ret == -1 */
 	int32_t level, optname, optval; /* TRACE_SETSOCKOPT (optval: the first int) */
-	int32_t family, port; /* TRACE_BIND, CONNECT: the address; SOCKET: family, type */
+	int32_t family, port;		/* TRACE_BIND, CONNECT: the address; SOCKET: family, type */
 	uint8_t addr[16];
 	uint64_t t_start, t_end; /* CLOCK_REALTIME ns, the clock of the timeline */
 };
