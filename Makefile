@@ -125,7 +125,7 @@ repeat-library: $(BUILD)/bindlab
 	done
 
 # docs/matrix.md, from the scenario files' "# question:" and "# answer:" lines
-matrix:
+matrix: $(BUILD)/bindlab
 	$(PYTHON) docs/matrix.py
 
 # --- using it ------------------------------------------------------------

@@ -30,8 +30,6 @@ extern const struct command command_run, command_list, command_restart_check, co
 
 /* `bindlab VERB --help` for c. */
 void cli_usage(FILE *out, const struct command *c);
-/* The shared exit-status paragraph. */
-void cli_exit_status(FILE *out);
 
 /* Strict numbers and durations for options (common.h's one parser); on a
  * bad value print "bindlab: OPTION takes ..." and return -1. */

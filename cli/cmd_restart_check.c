@@ -27,12 +27,6 @@ static const struct cli_option rc_opts[] = {
 };
 
 /* Run one plan in a runner and wait for its report. */
-static void keep(struct job *jb, void *arg)
-{
-	(void)jb;
-	(void)arg;
-}
-
 static int run_one(const struct plan *plan, const struct run_opts *ro,
 		   const struct render_opts *rep, struct job *jb, char *err)
 {
@@ -40,7 +34,7 @@ static int run_one(const struct plan *plan, const struct run_opts *ro,
 
 	memset(jb, 0, sizeof(*jb));
 	jb->plan = plan;
-	if (pool_run(jb, 1, &po, keep, NULL, err) < 0)
+	if (pool_run(jb, 1, &po, NULL, NULL, err) < 0)
 		return -1;
 	if (!jb->outcomes)
 		return errf(err, "%s", jb->died);
@@ -78,7 +72,7 @@ static int rc_main(int argc, char **argv)
 	    {"grace", required_argument, NULL, 'g'}, {"pcap", required_argument, NULL, 'P'},
 	    {"json", required_argument, NULL, 'J'},  {"print-scenario", no_argument, NULL, 's'},
 	    {"help", no_argument, NULL, 'h'},	     {NULL, 0, NULL, 0}};
-	struct run_opts ro = {.step_timeout_ms = PLAN_WAIT_DEFAULT_MS};
+	struct run_opts ro = {.step_timeout_ms = PLAN_WAIT_DEFAULT_MS, .progress_fd = -1};
 	struct render_opts rep = {.color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR")};
 	char err[ERRLEN];
 	const char *json_path = NULL;
@@ -166,7 +160,15 @@ static int rc_main(int argc, char **argv)
 	}
 
 	/* The scenario: start, wait until it listens, clients, stop, restart. */
-	builder_line(&b, "scenario \"restart-check: %s\"", "program");
+	/* the report's title: the command's name, without what a scenario
+	 * name cannot hold */
+	char title[64];
+
+	snprintf(title, sizeof(title), "%s", args[0]);
+	for (char *t = title; *t; t++)
+		if (*t == '"' || (unsigned char)*t < 0x20)
+			*t = '?';
+	builder_line(&b, "scenario \"restart-check: %s\"", title);
 	builder_line(&b, "host server 10.0.0.1");
 	builder_line(&b, "host client 10.0.0.2");
 	run_line(&b, "p", args, nargs);

@@ -76,7 +76,7 @@ static int run_main(int argc, char **argv)
 	    {"quiet", no_argument, NULL, 'q'},	       {"color", no_argument, NULL, 'C'},
 	    {"no-color", no_argument, NULL, 'N'},      {"slow", no_argument, NULL, 'S'},
 	    {"help", no_argument, NULL, 'h'},	       {NULL, 0, NULL, 0}};
-	struct run_opts ro = {.step_timeout_ms = PLAN_WAIT_DEFAULT_MS};
+	struct run_opts ro = {.step_timeout_ms = PLAN_WAIT_DEFAULT_MS, .progress_fd = -1};
 	struct render_opts rep = {0};
 	struct pool_opts po = {.run = &ro, .render = &rep, .jobs = 1};
 	struct collection col = {0};
@@ -144,7 +144,7 @@ static int run_main(int argc, char **argv)
 	if (color < 0)
 		color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
 	/* a countdown makes sense for one run at a time, on a terminal */
-	ro.progress_fd = po.jobs == 1 && isatty(STDERR_FILENO);
+	po.countdown = po.jobs == 1 && isatty(STDERR_FILENO);
 	rep.color = color;
 	tot.color = color;
 	if (ro.pcap_dir) {

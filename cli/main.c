@@ -16,7 +16,7 @@ static const struct command *const commands[] = {
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
-void cli_exit_status(FILE *out)
+static void cli_exit_status(FILE *out)
 {
 	fprintf(out, "exit status: 0 every expectation held, 1 one failed, 2 bad input or an "
 		     "unusable environment\n");
@@ -113,50 +113,64 @@ int cli_write_all(int fd, const void *data, size_t len)
 
 int cli_write_file(const char *path, const char *data, size_t len, char *err)
 {
-	char tmp[4200];
-	int fd;
+	char dir[4096], tmp[4200], self[64];
+	struct stat sb;
+	int fd, named = 0, in_place;
 
 	if (!strcmp(path, "-")) {
 		if (fwrite(data, 1, len, stdout) != len || fflush(stdout) != 0)
 			return errf(err, "cannot write to stdout: %s", strerror(errno));
 		return 0;
 	}
-	struct stat sb;
-
-	if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
-		/* /dev/stdout, a pipe: written as it is, never replaced */
+	/* /dev/stdout, a pipe: written as it is, never replaced */
+	in_place = stat(path, &sb) == 0 && !S_ISREG(sb.st_mode);
+	if (in_place) {
 		fd = open(path, O_WRONLY | O_CLOEXEC);
-		if (fd < 0)
-			return errf(err, "cannot write '%s': %s", path, strerror(errno));
-		if (cli_write_all(fd, data, len) < 0) {
-			int e = errno;
+	} else {
+		/* A nameless file in the report's directory, given a name only
+		 * when it is whole and renamed into place at once: a run killed
+		 * while writing leaves the previous report and no temporary
+		 * file.  Where O_TMPFILE is not supported, a named one. */
+		snprintf(dir, sizeof(dir), "%s", path);
+		char *slash = strrchr(dir, '/');
 
-			close(fd);
-			return errf(err, "cannot write '%s': %s", path, strerror(e));
+		if (!slash)
+			snprintf(dir, sizeof(dir), ".");
+		else
+			slash[slash == dir] = '\0';
+		snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
+		fd = open(dir, O_WRONLY | O_TMPFILE | O_CLOEXEC, 0644);
+		if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
+			fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+			named = 1;
 		}
-		return close(fd) < 0 ? errf(err, "cannot write '%s': %s", path, strerror(errno))
-				     : 0;
 	}
-	/* a temporary file beside it, renamed into place: an interrupted run
-	 * leaves the previous report, never half of a new one */
-	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0)
 		return errf(err, "cannot write '%s': %s", path, strerror(errno));
-	if (cli_write_all(fd, data, len) < 0) {
-		int e = errno;
-
-		close(fd);
-		unlink(tmp);
-		return errf(err, "cannot write '%s': %s", path, strerror(e));
+	if (cli_write_all(fd, data, len) < 0)
+		goto err;
+	if (!in_place && !named) {
+		snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+		if (linkat(AT_FDCWD, self, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW) < 0)
+			goto err;
+		named = 1;
 	}
-	if (close(fd) < 0 || rename(tmp, path) < 0) {
-		int e = errno;
-
-		unlink(tmp);
-		return errf(err, "cannot write '%s': %s", path, strerror(e));
+	if (close(fd) < 0) {
+		fd = -1;
+		goto err;
 	}
+	fd = -1;
+	if (!in_place && rename(tmp, path) < 0)
+		goto err;
 	return 0;
+err:;
+	int e = errno;
+
+	if (fd >= 0)
+		close(fd);
+	if (named)
+		unlink(tmp);
+	return errf(err, "cannot write '%s': %s", path, strerror(e));
 }
 
 int main(int argc, char **argv)

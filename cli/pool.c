@@ -34,7 +34,7 @@ static __attribute__((noreturn)) void runner_main(const struct plan *plan,
 	 * terminal).  A runner still tearing its world down after bindlab
 	 * exits must not hold bindlab's stdout open: whoever reads it would
 	 * wait for that teardown too. */
-	mine.progress_fd = o->run->progress_fd ? fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3) : -1;
+	mine.progress_fd = o->countdown ? fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3) : -1;
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 
 	if (null >= 0) {
@@ -200,7 +200,8 @@ int pool_run(struct job *jobs, int n, const struct pool_opts *o,
 				jobs[shown].outcomes = NULL;
 				jobs[shown].progs = NULL;
 			}
-			done(&jobs[shown], arg);
+			if (done)
+				done(&jobs[shown], arg);
 			shown++;
 		}
 	}

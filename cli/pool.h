@@ -46,11 +46,12 @@ struct job {
 struct pool_opts {
 	const struct run_opts *run;
 	const struct render_opts *render;
-	int jobs; /* at most this many runners at once */
+	int jobs;      /* at most this many runners at once */
+	int countdown; /* show the TIME_WAIT countdown on stderr (one run, a terminal) */
 };
 
-/* Run every job, calling done() for each in order as soon as it and every
- * job before it have finished.  0, or -1 with err (a runner could not be
+/* Run every job, calling done() (if not NULL) for each in order as soon as
+ * it and every job before it have finished.  0, or -1 with err (a runner could not be
  * started). */
 int pool_run(struct job *jobs, int n, const struct pool_opts *o,
 	     void (*done)(struct job *jb, void *arg), void *arg, char *err);

@@ -12,6 +12,16 @@
 #include "names.h"
 #include "runner.h"
 
+/* "10.0.0.1:8080", or "10.0.0.1:*" for any port, as the scenario wrote it. */
+static void want_str(const struct endpoint *ep, int any_port, char *buf, size_t len)
+{
+	char *c;
+
+	endpoint_str(ep, buf, len);
+	if (any_port && (c = strrchr(buf, ':')))
+		snprintf(c, 3, ":*");
+}
+
 /* fast-forward timewait HOST ADDR:PORT: end those TIME_WAIT sockets now,
  * through sock_diag (SOCK_DESTROY, as `ss -K` does).  An intervention of the
  * harness, not of the kernel: the timeline says so. */
@@ -25,13 +35,7 @@ static int step_fastforward(struct runner *r, int i)
 	unsigned most = 0;
 	char want[96], why[ERRLEN] = "";
 
-	endpoint_str(&ff->local, want, sizeof(want));
-	if (ff->local_any_port) {
-		char *c = strrchr(want, ':');
-
-		if (c)
-			snprintf(c, 3, ":*");
-	}
+	want_str(&ff->local, ff->local_any_port, want, sizeof(want));
 	if (sockdiag_dump(r->sd[st->host], IPPROTO_TCP, &s, &n, r->err) < 0)
 		return -1;
 	for (size_t k = 0; k < n; k++) {
@@ -119,13 +123,7 @@ static int step_socket(struct runner *r, int i)
 	char seen[EV_MSG_MAX - 100] = "no socket on that address";
 	char want[96];
 
-	endpoint_str(&ss->local, want, sizeof(want));
-	if (ss->local_any_port) {
-		char *c = strrchr(want, ':');
-
-		if (c)
-			snprintf(c, 3, ":*");
-	}
+	want_str(&ss->local, ss->local_any_port, want, sizeof(want));
 	for (;;) {
 		struct sockinfo *s = NULL;
 		size_t n = 0;
@@ -180,16 +178,6 @@ static int step_socket(struct runner *r, int i)
 			    ss->within_ms, seen);
 }
 
-/* The address of a traced bind or connect. */
-static struct endpoint traced_ep(const struct trace_rec *t)
-{
-	struct endpoint have = {.port = (uint16_t)t->port};
-
-	have.addr.family = t->family;
-	memcpy(&have.addr.u, t->addr, t->family == AF_INET ? 4 : 16);
-	return have;
-}
-
 /* Is the program the timeline's trace event e came from the one st names? */
 static int traced_prog_is(const struct runner *r, const struct step_traced *tr, int prog)
 {
@@ -211,7 +199,7 @@ static int traced_match(const struct runner *r, const struct plan_step *st, cons
 	    (t->ret != st->expect.value || (t->ret == -1 && t->err != st->expect.err)))
 		return 0;
 	if (want == TRACE_BIND || want == TRACE_CONNECT) {
-		struct endpoint have = traced_ep(t);
+		struct endpoint have = program_trace_endpoint(t);
 
 		return ep_match(&tr->ep, 0, &have);
 	}
@@ -231,7 +219,7 @@ static int traced_match(const struct runner *r, const struct plan_step *st, cons
 			if (b->kind != EV_TRACE || b->u.trace.prog != e->u.trace.prog ||
 			    bt->pid != t->pid || bt->fd != t->fd || bt->call != TRACE_BIND)
 				continue;
-			have = traced_ep(bt);
+			have = program_trace_endpoint(bt);
 			return ep_match(&tr->before, 0, &have);
 		}
 		return 0;

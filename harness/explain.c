@@ -116,7 +116,7 @@ static void rsock_from(struct runner *r, int host, const struct sockinfo *s, str
 
 /* Put cand to the model against the sockets of host (its own socket,
  * self_inode, left out).  Returns 1 if the model predicts EADDRINUSE, 0 if
- * not; when the kernel did return EADDRINUSE, ev gets the sockets in the way
+ * not; when the kernel did return EADDRINUSE, x gets the sockets in the way
  * with the rule for each. */
 static int judge(struct runner *r, int host, const struct rsock *cand, uint64_t self_inode,
 		 int kernel_eaddrinuse, struct ev_explain *x)
@@ -262,9 +262,7 @@ void explain_traced(struct runner *r, const struct prog_live *live, struct event
 	memset(&cand, 0, sizeof(cand));
 	cand.proto = fd >= 0 && live->fdtype[fd] == SOCK_DGRAM ? IPPROTO_UDP : IPPROTO_TCP;
 	cand.family = t->family;
-	cand.local.addr.family = t->family;
-	memcpy(&cand.local.addr.u, t->addr, t->family == AF_INET ? 4 : 16);
-	cand.local.port = (uint16_t)t->port;
+	cand.local = program_trace_endpoint(t);
 	cand.reuseaddr = fd >= 0 && live->fdreuse[fd][0];
 	cand.reuseport = fd >= 0 && live->fdreuse[fd][1];
 	cand.uid = (unsigned)geteuid();

@@ -176,15 +176,14 @@ int lex_lines(struct src *src, char *text, struct line **linesp, int *nlinesp)
 			*nl = '\0';
 		src->line = nlines + 1;
 		if (strlen(s) > LEX_LINE_MAX) {
-			free(lines);
-			return src_err(src, LEX_LINE_MAX + 1, "line longer than %d bytes",
-				       LEX_LINE_MAX);
+			src_err(src, LEX_LINE_MAX + 1, "line longer than %d bytes", LEX_LINE_MAX);
+			goto err;
 		}
 		for (char *c = s; *c; c++)
 			if ((unsigned char)*c < 0x20 && *c != '\t' && *c != '\r') {
-				free(lines);
-				return src_err(src, (int)(c - s) + 1, "control character 0x%02x",
-					       (unsigned char)*c);
+				src_err(src, (int)(c - s) + 1, "control character 0x%02x",
+					(unsigned char)*c);
+				goto err;
 			}
 		lines[nlines].text = clean_line(s, &lines[nlines].col);
 		nlines++;
@@ -197,4 +196,7 @@ int lex_lines(struct src *src, char *text, struct line **linesp, int *nlinesp)
 	*linesp = lines;
 	*nlinesp = nlines;
 	return 0;
+err:
+	free(lines);
+	return -1;
 }

@@ -1,7 +1,7 @@
 /* lex.h - the scenario language's lexical layer: a text into lines
- * (comments and blanks removed, `# key: value` header kept apart), a line
- * into tokens with the column each starts at, and the one error format of
- * every parse error, FILE:LINE:COL: message. */
+ * (comments and blanks removed), a line into tokens with the column each
+ * starts at, and the one format of every parse error, FILE:LINE:COL: message.
+ * (The `# key: value` lines that open a file are the parser's: plan_meta().) */
 #ifndef BINDLAB_LEX_H
 #define BINDLAB_LEX_H
 

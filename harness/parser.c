@@ -16,13 +16,10 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#define LEX_LINE_MAX 1000
 #define FILE_MAX_LEN (1 << 20)
 #define HOSTS_MAX 8
 #define PROCS_MAX 64
 #define VARS_MAX 64
-#define COLS_MAX 16
-#define ROWS_MAX 64
 
 /* The state of parsing one variant. */
 struct ps {
@@ -40,22 +37,6 @@ struct ps {
 int plan_step_is_check(const struct plan_step *st)
 {
 	return st->kind >= STEP_EXPECT_PACKETS;
-}
-
-long plan_step_within_ms(const struct plan_step *st)
-{
-	switch (st->kind) {
-	case STEP_EXPECT_PACKETS:
-	case STEP_WAIT_PACKETS:
-		return st->u.packets.within_ms;
-	case STEP_EXPECT_SOCKET:
-	case STEP_WAIT_SOCKET:
-		return st->u.sockstate.within_ms;
-	case STEP_EXPECT_TRACED:
-		return st->u.traced.within_ms;
-	default:
-		return 0;
-	}
 }
 
 /* --- small scanners ------------------------------------------------------ */
@@ -1257,23 +1238,18 @@ static int parse_variant(struct ps *ps, struct line *lines, int nlines, const st
 		if (parse_line(ps, buf, lines[i].col) < 0)
 			return -1;
 	}
-	int steps = 0;
-
-	for (int i = 0; i < ps->p->nsteps; i++)
-		steps++;
-	if (!steps) {
+	if (!ps->p->nsteps) {
 		ps->src.line = nlines > 0 ? nlines : 1;
 		return src_err(&ps->src, 1, "no steps");
 	}
 	return 0;
 }
 
-/* The `# key: value` lines of the comment block that opens the text. */
+/* The `# key: value` lines of the comment block that opens the text, into
+ * the first plan (the others are variants of the same file). */
 static void read_meta(const char *text, struct plan *p)
 {
-	int line = 1;
-
-	for (const char *s = text; *s == '#' && p->nmeta < PLAN_META_MAX; line++) {
+	for (const char *s = text; *s == '#' && p->nmeta < PLAN_META_MAX;) {
 		const char *nl = strchr(s, '\n'), *k = s + 1, *colon;
 		size_t n = nl ? (size_t)(nl - s) : strlen(s), kl;
 
@@ -1291,7 +1267,6 @@ static void read_meta(const char *text, struct plan *p)
 				end--;
 			snprintf(m->key, sizeof(m->key), "%.*s", (int)kl, k);
 			snprintf(m->value, sizeof(m->value), "%.*s", (int)(end - v), v);
-			m->line = line;
 		}
 		if (!nl)
 			break;
@@ -1349,7 +1324,12 @@ int plan_parse_string(const char *file, const char *text, struct plan **plans, i
 
 		if (dot && !strcmp(dot, ".scn"))
 			*dot = '\0';
-		read_meta(text, p);
+		if (r == 0) {
+			read_meta(text, p);
+		} else {
+			memcpy(p->meta, out[0].meta, sizeof(p->meta));
+			p->nmeta = out[0].nmeta;
+		}
 		for (int k = 0; tb->line && k < tb->ncols; k++) {
 			size_t l = strlen(p->variant);
 

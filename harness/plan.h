@@ -277,8 +277,6 @@ struct plan_step {
 
 /* Is the step a check the driver performs (not a call an actor makes)? */
 int plan_step_is_check(const struct plan_step *st);
-/* The bound on a check's wait, in ms; 0 for a call. */
-long plan_step_within_ms(const struct plan_step *st);
 
 #define PLAN_WAIT_DEFAULT_MS 2000
 
@@ -288,7 +286,6 @@ long plan_step_within_ms(const struct plan_step *st);
 struct plan_meta {
 	char key[32];	 /* "question", "answer", "slow", "advice", "verdict" */
 	char value[400]; /* the rest of the line, trimmed */
-	int line;
 };
 
 #define PLAN_META_MAX 16
@@ -320,7 +317,5 @@ int plan_parse_file(const char *path, struct plan **plans, int *nplans, char *er
 int plan_parse_string(const char *file, const char *text, struct plan **plans, int *nplans,
 		      char *err);
 void plan_free(struct plan *plans, int nplans);
-
-/* The names of states, flags and options are in names.h. */
 
 #endif

@@ -11,6 +11,15 @@
 
 #include "runner.h"
 
+struct endpoint program_trace_endpoint(const struct trace_rec *t)
+{
+	struct endpoint e = {.port = (uint16_t)t->port};
+
+	e.addr.family = t->family;
+	memcpy(&e.addr.u, t->addr, t->family == AF_INET ? 4 : 16);
+	return e;
+}
+
 /* What the program's trace says of its sockets' options and ports. */
 static void trace_note(struct result_program *pg, struct prog_live *live, const struct trace_rec *t)
 {

@@ -24,6 +24,10 @@ struct prog_live {
 
 struct runner;
 struct actor_reply;
+struct endpoint;
+
+/* The address of a traced bind or connect. */
+struct endpoint program_trace_endpoint(const struct trace_rec *t);
 
 /* The run step i: pipes for the program's stdout, stderr and trace go to
  * the actor, which starts the program; the runner keeps the read ends.

@@ -26,11 +26,12 @@ void result_free(struct result *res)
 	res->nsteps = 0;
 }
 
-const struct result_program *result_program_of(const struct result *res, const struct plan *plan,
-					       int var)
+const char *result_prog_end_name(enum prog_end end)
 {
-	for (int k = 0; k < res->nprogs; k++)
-		if (plan->steps[res->progs[k].step].var == var)
-			return &res->progs[k];
-	return NULL;
+	static const char *const names[] = {
+	    [PROG_RUNNING] = "running", [PROG_EXITED] = "exited", [PROG_VANISHED] = "vanished",
+	    [PROG_STOPPED] = "stopped", [PROG_ENDED] = "ended",
+	};
+
+	return (size_t)end < sizeof(names) / sizeof(names[0]) ? names[end] : "?";
 }

@@ -81,8 +81,7 @@ struct result {
 int result_init(struct result *res, const struct plan *plan, char *err);
 void result_free(struct result *res);
 
-/* The program run() named var (a plan variable), or NULL. */
-const struct result_program *result_program_of(const struct result *res, const struct plan *plan,
-					       int var);
+/* "stopped" for PROG_STOPPED: how the JSON names a program's end. */
+const char *result_prog_end_name(enum prog_end end);
 
 #endif

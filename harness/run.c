@@ -311,19 +311,18 @@ static struct runner *the_runner; /* its captures, until run_release() */
 
 int run_plan(const struct plan *plan, const struct run_opts *opts, struct result *res)
 {
-	struct runner *rp = calloc(1, sizeof(*rp));
+	struct runner *r = calloc(1, sizeof(*r));
 	struct utsname u;
 	int rc = -1;
 
-	if (!rp || result_init(res, plan, rp ? rp->err : res->error) < 0) {
-		free(rp);
+	if (!r || result_init(res, plan, r->err) < 0) {
+		free(r);
 		memset(res, 0, sizeof(*res));
 		res->verdict = VERDICT_ERROR;
 		res->failed_step = -1;
 		snprintf(res->error, sizeof(res->error), "out of memory");
 		return -1;
 	}
-	struct runner *r = rp;
 
 	r->plan = plan;
 	r->opts = opts;

@@ -56,6 +56,4 @@ int sockdiag_owner(uint64_t inode, int *pid, char *comm, size_t commlen);
 /* The same, and the descriptor number the owner holds it under. */
 int sockdiag_owner_fd(uint64_t inode, int *pid, int *fd, char *comm, size_t commlen);
 
-/* State names (tcp_state_name) are in names.h. */
-
 #endif

@@ -33,7 +33,6 @@ int variant_read_table(struct src *src, struct line *lines, int nlines, struct t
 			return src_err(src, lines[i].col, "too many variants (at most %d)",
 				       VARIANT_ROWS_MAX);
 		char buf[LEX_LINE_MAX + 1];
-		char *save = NULL;
 
 		snprintf(buf, sizeof(buf), "%s", s + (istable ? 5 : 7));
 		col = lines[i].col + (istable ? 5 : 7);
@@ -76,7 +75,6 @@ int variant_read_table(struct src *src, struct line *lines, int nlines, struct t
 				break;
 			cell = bar + 1;
 		}
-		(void)save;
 		if (istable) {
 			tb->ncols = n;
 			tb->line = i + 1;

@@ -223,7 +223,13 @@ static void json(FILE *out, const struct plan *plan, const struct result *res,
 		memcpy(buf, pg->err, pg->errlen);
 		buf[pg->errlen] = '\0';
 		json_str(out, buf);
-		fprintf(out, ",\"dropped\":%lu}", pg->dropped);
+		fprintf(out, ",\"dropped\":%lu,\"end\":\"%s\",\"status\":", pg->dropped,
+			result_prog_end_name(pg->end));
+		if (pg->end == PROG_STOPPED || pg->end == PROG_ENDED)
+			fprintf(out, "%ld", pg->status);
+		else
+			fputs("null", out);
+		fprintf(out, ",\"listen_port\":%d}", pg->listen_port);
 	}
 	fprintf(out, "]}");
 }

@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 
 #include "names.h"
+#include "program.h"
 #include "render.h"
 
 /* "bind(3, 0.0.0.0:8080) = -1 EADDRINUSE" for a traced call. */
@@ -15,10 +16,8 @@ void render_trace_line(const struct trace_rec *t, char *buf, size_t len)
 
 	result_str((long)t->ret, t->err, res, sizeof(res));
 	if (t->call == TRACE_BIND || t->call == TRACE_CONNECT) {
-		struct endpoint e = {.port = (uint16_t)t->port};
+		struct endpoint e = program_trace_endpoint(t);
 
-		e.addr.family = t->family;
-		memcpy(&e.addr.u, t->addr, t->family == AF_INET ? 4 : 16);
 		endpoint_str(&e, ep, sizeof(ep));
 	}
 	switch (t->call) {

@@ -66,28 +66,27 @@ static void check_conversation(const char *file, const char *s, const char *c)
 	struct frames f;
 	char sv[80], cl[80];
 
-	CU_ASSERT_EQUAL_FATAL(load(file, &f), 0);
-	CU_ASSERT_EQUAL_FATAL(f.n, 8);
-	CU_ASSERT_EQUAL(f.dlt, DLT_EN10MB);
+	ASSERT_EQ_INT(load(file, &f), 0);
+	ASSERT_EQ_INT(f.n, 8);
+	EXPECT_EQ_INT(f.dlt, DLT_EN10MB);
 	snprintf(sv, sizeof(sv), "%s:8080", s);
 	snprintf(cl, sizeof(cl), "%s:40000", c);
 	for (int i = 0; i < 8; i++) {
-		CU_ASSERT_EQUAL(f.rc[i], 1);
-		CU_ASSERT_EQUAL(f.p[i].proto, IPPROTO_TCP);
-		CU_ASSERT_STRING_EQUAL(flags(&f.p[i]), want[i]);
-		CU_ASSERT_EQUAL(f.p[i].ts_ns,
-				1700000000ull * 1000000000ull + 1001ull * (unsigned)i);
+		EXPECT_EQ_INT(f.rc[i], 1);
+		EXPECT_EQ_INT(f.p[i].proto, IPPROTO_TCP);
+		EXPECT_EQ_STR(flags(&f.p[i]), want[i]);
+		EXPECT_EQ_INT(f.p[i].ts_ns, 1700000000ull * 1000000000ull + 1001ull * (unsigned)i);
 	}
-	CU_ASSERT_STRING_EQUAL(ep(&f.p[0].src), cl);
-	CU_ASSERT_STRING_EQUAL(ep(&f.p[0].dst), sv);
-	CU_ASSERT_EQUAL(f.p[0].seq, 1000);
-	CU_ASSERT_EQUAL(f.p[1].seq, 5000);
-	CU_ASSERT_EQUAL(f.p[1].ack, 1001);
-	CU_ASSERT_EQUAL(f.p[3].payload_len, 5);
-	CU_ASSERT_EQUAL(f.p[4].payload_len, 5);
-	CU_ASSERT_EQUAL(f.p[5].payload_len, 0);
-	CU_ASSERT_STRING_EQUAL(ep(&f.p[5].src), sv);
-	CU_ASSERT_EQUAL(f.p[7].ack, 1007);
+	EXPECT_EQ_STR(ep(&f.p[0].src), cl);
+	EXPECT_EQ_STR(ep(&f.p[0].dst), sv);
+	EXPECT_EQ_INT(f.p[0].seq, 1000);
+	EXPECT_EQ_INT(f.p[1].seq, 5000);
+	EXPECT_EQ_INT(f.p[1].ack, 1001);
+	EXPECT_EQ_INT(f.p[3].payload_len, 5);
+	EXPECT_EQ_INT(f.p[4].payload_len, 5);
+	EXPECT_EQ_INT(f.p[5].payload_len, 0);
+	EXPECT_EQ_STR(ep(&f.p[5].src), sv);
+	EXPECT_EQ_INT(f.p[7].ack, 1007);
 }
 
 static void test_tcp4_conversation(void)
@@ -104,52 +103,52 @@ static void test_lo_rst_udp(void)
 {
 	struct frames f;
 
-	CU_ASSERT_EQUAL_FATAL(load("tcp4-lo.pcap", &f), 0);
-	CU_ASSERT_EQUAL(f.rc[0], 1);
-	CU_ASSERT_STRING_EQUAL(ep(&f.p[0].src), "127.0.0.1:40001");
-	CU_ASSERT_EQUAL_FATAL(load("rst.pcap", &f), 0);
-	CU_ASSERT_EQUAL(f.p[0].flags, TH_RST | TH_ACK);
-	CU_ASSERT_EQUAL_FATAL(load("udp.pcap", &f), 0);
-	CU_ASSERT_EQUAL_FATAL(f.n, 2);
-	CU_ASSERT_EQUAL(f.p[0].proto, IPPROTO_UDP);
-	CU_ASSERT_EQUAL(f.p[0].payload_len, 5);
-	CU_ASSERT_EQUAL(f.p[0].dst.port, 53);
-	CU_ASSERT_EQUAL(f.p[1].proto, IPPROTO_UDP);
-	CU_ASSERT_EQUAL(f.p[1].payload_len, 2);
-	CU_ASSERT_EQUAL(f.p[1].src.addr.family, AF_INET6);
+	ASSERT_EQ_INT(load("tcp4-lo.pcap", &f), 0);
+	EXPECT_EQ_INT(f.rc[0], 1);
+	EXPECT_EQ_STR(ep(&f.p[0].src), "127.0.0.1:40001");
+	ASSERT_EQ_INT(load("rst.pcap", &f), 0);
+	EXPECT_EQ_INT(f.p[0].flags, TH_RST | TH_ACK);
+	ASSERT_EQ_INT(load("udp.pcap", &f), 0);
+	ASSERT_EQ_INT(f.n, 2);
+	EXPECT_EQ_INT(f.p[0].proto, IPPROTO_UDP);
+	EXPECT_EQ_INT(f.p[0].payload_len, 5);
+	EXPECT_EQ_INT(f.p[0].dst.port, 53);
+	EXPECT_EQ_INT(f.p[1].proto, IPPROTO_UDP);
+	EXPECT_EQ_INT(f.p[1].payload_len, 2);
+	EXPECT_EQ_INT(f.p[1].src.addr.family, AF_INET6);
 }
 
 static void test_vlan_options_and_extension_headers(void)
 {
 	struct frames f;
 
-	CU_ASSERT_EQUAL_FATAL(load("vlan.pcap", &f), 0);
-	CU_ASSERT_EQUAL(f.rc[0], 1);
-	CU_ASSERT_EQUAL(f.p[0].dst.port, 8080);
-	CU_ASSERT_EQUAL_FATAL(load("options.pcap", &f), 0);
-	CU_ASSERT_EQUAL(f.rc[0], 1);
-	CU_ASSERT_EQUAL(f.p[0].seq, 7);
-	CU_ASSERT_STRING_EQUAL(flags(&f.p[0]), "S");
-	CU_ASSERT_EQUAL(f.rc[1], 1);
-	CU_ASSERT_EQUAL(f.p[1].seq, 9);
-	CU_ASSERT_EQUAL(f.p[1].dst.port, 8080);
+	ASSERT_EQ_INT(load("vlan.pcap", &f), 0);
+	EXPECT_EQ_INT(f.rc[0], 1);
+	EXPECT_EQ_INT(f.p[0].dst.port, 8080);
+	ASSERT_EQ_INT(load("options.pcap", &f), 0);
+	EXPECT_EQ_INT(f.rc[0], 1);
+	EXPECT_EQ_INT(f.p[0].seq, 7);
+	EXPECT_EQ_STR(flags(&f.p[0]), "S");
+	EXPECT_EQ_INT(f.rc[1], 1);
+	EXPECT_EQ_INT(f.p[1].seq, 9);
+	EXPECT_EQ_INT(f.p[1].dst.port, 8080);
 }
 
 static void test_cooked_raw_and_other_link_types(void)
 {
 	struct frames f;
 
-	CU_ASSERT_EQUAL_FATAL(load("sll2.pcap", &f), 0);
-	CU_ASSERT_EQUAL(f.dlt, DLT_LINUX_SLL2);
-	CU_ASSERT_EQUAL(f.rc[0], 1);
-	CU_ASSERT_STRING_EQUAL(ep(&f.p[0].dst), "10.0.0.1:8080");
-	CU_ASSERT_EQUAL_FATAL(load("raw.pcap", &f), 0);
-	CU_ASSERT_EQUAL(f.rc[0], 1);
-	CU_ASSERT_STRING_EQUAL(ep(&f.p[0].dst), "10.0.0.1:8080");
-	CU_ASSERT_EQUAL_FATAL(load("other.pcap", &f), 0);
-	CU_ASSERT_EQUAL(f.n, 2);
-	CU_ASSERT_EQUAL(f.rc[0], 0);
-	CU_ASSERT_EQUAL(f.rc[1], 0);
+	ASSERT_EQ_INT(load("sll2.pcap", &f), 0);
+	EXPECT_EQ_INT(f.dlt, DLT_LINUX_SLL2);
+	EXPECT_EQ_INT(f.rc[0], 1);
+	EXPECT_EQ_STR(ep(&f.p[0].dst), "10.0.0.1:8080");
+	ASSERT_EQ_INT(load("raw.pcap", &f), 0);
+	EXPECT_EQ_INT(f.rc[0], 1);
+	EXPECT_EQ_STR(ep(&f.p[0].dst), "10.0.0.1:8080");
+	ASSERT_EQ_INT(load("other.pcap", &f), 0);
+	EXPECT_EQ_INT(f.n, 2);
+	EXPECT_EQ_INT(f.rc[0], 0);
+	EXPECT_EQ_INT(f.rc[1], 0);
 }
 
 static void test_broken_frames_say_what_is_wrong(void)
@@ -161,11 +160,11 @@ static void test_broken_frames_say_what_is_wrong(void)
 	};
 	struct frames f;
 
-	CU_ASSERT_EQUAL_FATAL(load("broken.pcap", &f), 0);
-	CU_ASSERT_EQUAL_FATAL(f.n, 6);
+	ASSERT_EQ_INT(load("broken.pcap", &f), 0);
+	ASSERT_EQ_INT(f.n, 6);
 	for (int i = 0; i < 6; i++) {
-		CU_ASSERT_EQUAL(f.rc[i], -1);
-		CU_ASSERT_STRING_EQUAL(f.err[i], want[i]);
+		EXPECT_EQ_INT(f.rc[i], -1);
+		EXPECT_EQ_STR(f.err[i], want[i]);
 	}
 }
 
@@ -173,10 +172,10 @@ static void test_broken_files_fail_cleanly(void)
 {
 	struct frames f;
 
-	CU_ASSERT_EQUAL(load("bad-magic.pcap", &f), -1);
-	CU_ASSERT_EQUAL_FATAL(load("cut-record.pcap", &f), 0);
-	CU_ASSERT_EQUAL(f.n, 7);
-	CU_ASSERT_EQUAL(f.read_error, 1);
+	EXPECT_EQ_INT(load("bad-magic.pcap", &f), -1);
+	ASSERT_EQ_INT(load("cut-record.pcap", &f), 0);
+	EXPECT_EQ_INT(f.n, 7);
+	EXPECT_EQ_INT(f.read_error, 1);
 }
 
 static void test_short_buffers_never_overread(void)
@@ -186,7 +185,7 @@ static void test_short_buffers_never_overread(void)
 	struct frames f;
 	uint8_t buf[128];
 
-	CU_ASSERT_EQUAL_FATAL(load("options.pcap", &f), 0);
+	ASSERT_EQ_INT(load("options.pcap", &f), 0);
 	for (size_t len = 0; len < 60; len++) {
 		char path[512], perr[PCAP_ERRBUF_SIZE], err[ERRLEN];
 		struct pcap_pkthdr *h;
@@ -196,15 +195,15 @@ static void test_short_buffers_never_overread(void)
 
 		snprintf(path, sizeof(path), "%s/pcap/options.pcap", unit_fixtures());
 		pc = pcap_open_offline(path, perr);
-		CU_ASSERT_PTR_NOT_NULL_FATAL(pc);
-		CU_ASSERT_EQUAL(pcap_next_ex(pc, &h, &data), 1);
+		ASSERT_NOT_NULL(pc);
+		EXPECT_EQ_INT(pcap_next_ex(pc, &h, &data), 1);
 		memcpy(buf, data, len);
 		uint8_t *exact = malloc(len ? len : 1);
 
 		memcpy(exact, buf, len);
 		int rc = decode_frame(DLT_EN10MB, exact, len, &p, err);
 
-		CU_ASSERT(rc == -1 || (rc == 1 && len >= 14 + 28 + 20));
+		EXPECT_TRUE(rc == -1 || (rc == 1 && len >= 14 + 28 + 20));
 		free(exact);
 		pcap_close(pc);
 	}

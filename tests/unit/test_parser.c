@@ -49,37 +49,36 @@ static void test_rapid_restart_fixture(void)
 {
 	struct plan *p;
 
-	CU_ASSERT_EQUAL_FATAL(
-	    plan_parse_file(fixture("good/rapid-restart.scn"), &plans, &nplans, err), 0);
-	CU_ASSERT_EQUAL(nplans, 1);
+	ASSERT_EQ_INT(plan_parse_file(fixture("good/rapid-restart.scn"), &plans, &nplans, err), 0);
+	EXPECT_EQ_INT(nplans, 1);
 	p = &plans[0];
-	CU_ASSERT_STRING_EQUAL(p->name, "rapid restart, server closes first");
-	CU_ASSERT_STRING_EQUAL(p->variant, "");
-	CU_ASSERT_EQUAL(p->nhosts, 2);
-	CU_ASSERT_STRING_EQUAL(p->hosts[1].name, "client");
-	CU_ASSERT_EQUAL(p->nprocs, 2);
-	CU_ASSERT_EQUAL(p->nvars, 4); /* s, c, a, s2 */
-	CU_ASSERT_EQUAL(p->nsteps, 15);
-	CU_ASSERT_EQUAL(at_line(p, 11)->kind, STEP_SOCKET);
-	CU_ASSERT_EQUAL(at_line(p, 11)->pos.line, 11);
-	CU_ASSERT_EQUAL(at_line(p, 11)->pos.column, 1);
-	CU_ASSERT_STRING_EQUAL(at_line(p, 11)->text, "server: s = socket(tcp)");
-	CU_ASSERT_EQUAL(at_line(p, 12)->kind, STEP_BIND);
-	CU_ASSERT_EQUAL(at_line(p, 12)->u.bind.ep.port, 8080);
-	CU_ASSERT_EQUAL(at_line(p, 12)->expect.has_expect, 1);
-	CU_ASSERT_EQUAL(at_line(p, 12)->expect.value, 0);
-	CU_ASSERT_EQUAL(at_line(p, 16)->kind, STEP_EXPECT_PACKETS);
-	CU_ASSERT_EQUAL(at_line(p, 16)->u.packets.npkts, 3);
-	CU_ASSERT_EQUAL(at_line(p, 16)->u.packets.pkts[1].src.host, 0);
-	CU_ASSERT_EQUAL(at_line(p, 16)->u.packets.pkts[1].dst.host, 1);
-	CU_ASSERT_EQUAL(at_line(p, 16)->u.packets.pkts[1].flags, TH_SYN | TH_ACK);
-	CU_ASSERT_EQUAL(at_line(p, 21)->kind, STEP_EXPECT_SOCKET);
-	CU_ASSERT_EQUAL(at_line(p, 21)->u.sockstate.state, TCP_TIME_WAIT);
-	CU_ASSERT_EQUAL(at_line(p, 21)->u.sockstate.within_ms, PLAN_WAIT_DEFAULT_MS);
-	CU_ASSERT_EQUAL(at_line(p, 22)->u.sockstate.state, PLAN_STATE_NONE);
-	CU_ASSERT_EQUAL(at_line(p, 22)->u.sockstate.local_any_port, 1);
-	CU_ASSERT_EQUAL(at_line(p, 27)->expect.value, -1);
-	CU_ASSERT_EQUAL(at_line(p, 27)->expect.err, EADDRINUSE);
+	EXPECT_EQ_STR(p->name, "rapid restart, server closes first");
+	EXPECT_EQ_STR(p->variant, "");
+	EXPECT_EQ_INT(p->nhosts, 2);
+	EXPECT_EQ_STR(p->hosts[1].name, "client");
+	EXPECT_EQ_INT(p->nprocs, 2);
+	EXPECT_EQ_INT(p->nvars, 4); /* s, c, a, s2 */
+	EXPECT_EQ_INT(p->nsteps, 15);
+	EXPECT_EQ_INT(at_line(p, 11)->kind, STEP_SOCKET);
+	EXPECT_EQ_INT(at_line(p, 11)->pos.line, 11);
+	EXPECT_EQ_INT(at_line(p, 11)->pos.column, 1);
+	EXPECT_EQ_STR(at_line(p, 11)->text, "server: s = socket(tcp)");
+	EXPECT_EQ_INT(at_line(p, 12)->kind, STEP_BIND);
+	EXPECT_EQ_INT(at_line(p, 12)->u.bind.ep.port, 8080);
+	EXPECT_EQ_INT(at_line(p, 12)->expect.has_expect, 1);
+	EXPECT_EQ_INT(at_line(p, 12)->expect.value, 0);
+	EXPECT_EQ_INT(at_line(p, 16)->kind, STEP_EXPECT_PACKETS);
+	EXPECT_EQ_INT(at_line(p, 16)->u.packets.npkts, 3);
+	EXPECT_EQ_INT(at_line(p, 16)->u.packets.pkts[1].src.host, 0);
+	EXPECT_EQ_INT(at_line(p, 16)->u.packets.pkts[1].dst.host, 1);
+	EXPECT_EQ_INT(at_line(p, 16)->u.packets.pkts[1].flags, TH_SYN | TH_ACK);
+	EXPECT_EQ_INT(at_line(p, 21)->kind, STEP_EXPECT_SOCKET);
+	EXPECT_EQ_INT(at_line(p, 21)->u.sockstate.state, TCP_TIME_WAIT);
+	EXPECT_EQ_INT(at_line(p, 21)->u.sockstate.within_ms, PLAN_WAIT_DEFAULT_MS);
+	EXPECT_EQ_INT(at_line(p, 22)->u.sockstate.state, PLAN_STATE_NONE);
+	EXPECT_EQ_INT(at_line(p, 22)->u.sockstate.local_any_port, 1);
+	EXPECT_EQ_INT(at_line(p, 27)->expect.value, -1);
+	EXPECT_EQ_INT(at_line(p, 27)->expect.err, EADDRINUSE);
 	free_plans();
 }
 
@@ -88,74 +87,73 @@ static void test_every_statement(void)
 	struct plan *p;
 	const struct plan_step *st;
 
-	CU_ASSERT_EQUAL_FATAL(plan_parse_file(fixture("good/everything.scn"), &plans, &nplans, err),
-			      0);
-	CU_ASSERT_EQUAL_FATAL(nplans, 2);
-	CU_ASSERT_STRING_EQUAL(plans[0].variant, "reuse=0 result=-1 EADDRINUSE");
-	CU_ASSERT_STRING_EQUAL(plans[1].variant, "reuse=1 result=0");
+	ASSERT_EQ_INT(plan_parse_file(fixture("good/everything.scn"), &plans, &nplans, err), 0);
+	ASSERT_EQ_INT(nplans, 2);
+	EXPECT_EQ_STR(plans[0].variant, "reuse=0 result=-1 EADDRINUSE");
+	EXPECT_EQ_STR(plans[1].variant, "reuse=1 result=0");
 	p = &plans[0];
-	CU_ASSERT_EQUAL(p->hosts[0].naddrs, 2);
-	CU_ASSERT_EQUAL(p->hosts[0].addrs[1].family, AF_INET6);
-	CU_ASSERT_EQUAL(p->hosts[0].nsysctls, 1);
-	CU_ASSERT_STRING_EQUAL(p->hosts[0].sysctls[0].key, "net.ipv4.ip_local_port_range");
-	CU_ASSERT_STRING_EQUAL(p->hosts[0].sysctls[0].value, "40000 40010");
-	CU_ASSERT_STRING_EQUAL(p->hosts[1].sysctls[0].value, "2");
+	EXPECT_EQ_INT(p->hosts[0].naddrs, 2);
+	EXPECT_EQ_INT(p->hosts[0].addrs[1].family, AF_INET6);
+	EXPECT_EQ_INT(p->hosts[0].nsysctls, 1);
+	EXPECT_EQ_STR(p->hosts[0].sysctls[0].key, "net.ipv4.ip_local_port_range");
+	EXPECT_EQ_STR(p->hosts[0].sysctls[0].value, "40000 40010");
+	EXPECT_EQ_STR(p->hosts[1].sysctls[0].value, "2");
 
 	st = at_line(p, 12);
-	CU_ASSERT_EQUAL(st->u.socket.family, AF_INET6);
-	CU_ASSERT_EQUAL(st->u.socket.socktype, SOCK_STREAM);
-	CU_ASSERT_EQUAL(st->u.socket.cloexec, 1);
-	CU_ASSERT_EQUAL(at_line(p, 13)->u.setsockopt.opt, OPT_IPV6_V6ONLY);
-	CU_ASSERT_EQUAL(at_line(p, 14)->u.setsockopt.opt, OPT_SO_LINGER);
-	CU_ASSERT_EQUAL(at_line(p, 14)->u.setsockopt.val, 1);
-	CU_ASSERT_EQUAL(at_line(p, 14)->u.setsockopt.linger_secs, 0);
+	EXPECT_EQ_INT(st->u.socket.family, AF_INET6);
+	EXPECT_EQ_INT(st->u.socket.socktype, SOCK_STREAM);
+	EXPECT_EQ_INT(st->u.socket.cloexec, 1);
+	EXPECT_EQ_INT(at_line(p, 13)->u.setsockopt.opt, OPT_IPV6_V6ONLY);
+	EXPECT_EQ_INT(at_line(p, 14)->u.setsockopt.opt, OPT_SO_LINGER);
+	EXPECT_EQ_INT(at_line(p, 14)->u.setsockopt.val, 1);
+	EXPECT_EQ_INT(at_line(p, 14)->u.setsockopt.linger_secs, 0);
 	/* substitution per variant */
-	CU_ASSERT_EQUAL(at_line(&plans[0], 15)->u.setsockopt.val, 0);
-	CU_ASSERT_EQUAL(at_line(&plans[1], 15)->u.setsockopt.val, 1);
-	CU_ASSERT_EQUAL(at_line(&plans[0], 16)->expect.err, EADDRINUSE);
-	CU_ASSERT_EQUAL(at_line(&plans[1], 16)->expect.value, 0);
-	CU_ASSERT_EQUAL(at_line(p, 16)->u.bind.ep.addr.family, AF_INET6);
-	CU_ASSERT_EQUAL(at_line(p, 17)->u.listen.backlog, 16);
+	EXPECT_EQ_INT(at_line(&plans[0], 15)->u.setsockopt.val, 0);
+	EXPECT_EQ_INT(at_line(&plans[1], 15)->u.setsockopt.val, 1);
+	EXPECT_EQ_INT(at_line(&plans[0], 16)->expect.err, EADDRINUSE);
+	EXPECT_EQ_INT(at_line(&plans[1], 16)->expect.value, 0);
+	EXPECT_EQ_INT(at_line(p, 16)->u.bind.ep.addr.family, AF_INET6);
+	EXPECT_EQ_INT(at_line(p, 17)->u.listen.backlog, 16);
 	/* fork: a new process on the same host, holding the parent's sockets */
 	st = at_line(p, 18);
-	CU_ASSERT_EQUAL(st->kind, STEP_FORK);
-	CU_ASSERT_STRING_EQUAL(p->procs[st->proc].name, "server/2");
-	CU_ASSERT_EQUAL(p->procs[st->proc].forked, 1);
-	CU_ASSERT_EQUAL(p->procs[st->u.fork.parent].forked, 0);
-	CU_ASSERT_EQUAL(at_line(p, 19)->u.setuid.uid, 65534);
+	EXPECT_EQ_INT(st->kind, STEP_FORK);
+	EXPECT_EQ_STR(p->procs[st->proc].name, "server/2");
+	EXPECT_EQ_INT(p->procs[st->proc].forked, 1);
+	EXPECT_EQ_INT(p->procs[st->u.fork.parent].forked, 0);
+	EXPECT_EQ_INT(at_line(p, 19)->u.setuid.uid, 65534);
 	st = at_line(p, 21);
-	CU_ASSERT_EQUAL(st->kind, STEP_SENDTO);
-	CU_ASSERT_EQUAL(st->u.send.len, 5);
-	CU_ASSERT_EQUAL(memcmp(st->u.send.data, "a\tbA\"", 5), 0);
-	CU_ASSERT_EQUAL(at_line(p, 23)->expect.err, ECONNREFUSED);
-	CU_ASSERT_EQUAL(at_line(p, 24)->u.send.len, 3);
-	CU_ASSERT_EQUAL(at_line(p, 25)->u.recv.max, 10);
-	CU_ASSERT_EQUAL(at_line(p, 26)->u.shutdown.how, SHUT_WR);
-	CU_ASSERT_EQUAL(at_line(p, 29)->kind, STEP_EXIT);
-	CU_ASSERT_EQUAL(at_line(p, 29)->u.exit.status, 3);
+	EXPECT_EQ_INT(st->kind, STEP_SENDTO);
+	EXPECT_EQ_INT(st->u.send.len, 5);
+	EXPECT_EQ_INT(memcmp(st->u.send.data, "a\tbA\"", 5), 0);
+	EXPECT_EQ_INT(at_line(p, 23)->expect.err, ECONNREFUSED);
+	EXPECT_EQ_INT(at_line(p, 24)->u.send.len, 3);
+	EXPECT_EQ_INT(at_line(p, 25)->u.recv.max, 10);
+	EXPECT_EQ_INT(at_line(p, 26)->u.shutdown.how, SHUT_WR);
+	EXPECT_EQ_INT(at_line(p, 29)->kind, STEP_EXIT);
+	EXPECT_EQ_INT(at_line(p, 29)->u.exit.status, 3);
 
 	st = at_line(p, 30);
-	CU_ASSERT_EQUAL(st->kind, STEP_EXPECT_PACKETS);
-	CU_ASSERT_EQUAL(st->u.packets.npkts, 4);
-	CU_ASSERT_EQUAL(st->u.packets.within_ms, 500);
-	CU_ASSERT_EQUAL(st->u.packets.pkts[0].dst.host, 0);
-	CU_ASSERT_EQUAL(st->u.packets.pkts[0].dst.port, 8080);
-	CU_ASSERT_EQUAL(st->u.packets.pkts[1].dst.host, -1);
-	CU_ASSERT_EQUAL(st->u.packets.pkts[1].dst.addr.family, AF_INET);
-	CU_ASSERT_EQUAL(st->u.packets.pkts[1].flags, TH_RST | TH_ACK);
-	CU_ASSERT_EQUAL(st->u.packets.pkts[2].src.host, -1);
-	CU_ASSERT_EQUAL(st->u.packets.pkts[2].src.port, 8080);
-	CU_ASSERT_EQUAL(st->u.packets.pkts[2].dst.addr.family, AF_INET6);
-	CU_ASSERT_EQUAL(st->u.packets.pkts[2].dst.port, 9);
-	CU_ASSERT_EQUAL(st->u.packets.pkts[3].proto, IPPROTO_UDP);
+	EXPECT_EQ_INT(st->kind, STEP_EXPECT_PACKETS);
+	EXPECT_EQ_INT(st->u.packets.npkts, 4);
+	EXPECT_EQ_INT(st->u.packets.within_ms, 500);
+	EXPECT_EQ_INT(st->u.packets.pkts[0].dst.host, 0);
+	EXPECT_EQ_INT(st->u.packets.pkts[0].dst.port, 8080);
+	EXPECT_EQ_INT(st->u.packets.pkts[1].dst.host, -1);
+	EXPECT_EQ_INT(st->u.packets.pkts[1].dst.addr.family, AF_INET);
+	EXPECT_EQ_INT(st->u.packets.pkts[1].flags, TH_RST | TH_ACK);
+	EXPECT_EQ_INT(st->u.packets.pkts[2].src.host, -1);
+	EXPECT_EQ_INT(st->u.packets.pkts[2].src.port, 8080);
+	EXPECT_EQ_INT(st->u.packets.pkts[2].dst.addr.family, AF_INET6);
+	EXPECT_EQ_INT(st->u.packets.pkts[2].dst.port, 9);
+	EXPECT_EQ_INT(st->u.packets.pkts[3].proto, IPPROTO_UDP);
 	st = at_line(p, 31);
-	CU_ASSERT_EQUAL(st->kind, STEP_WAIT_SOCKET);
-	CU_ASSERT_EQUAL(st->u.sockstate.state, TCP_TIME_WAIT);
-	CU_ASSERT_EQUAL(st->u.sockstate.local_any_port, 1);
-	CU_ASSERT_EQUAL(st->u.sockstate.has_remote, 1);
-	CU_ASSERT_EQUAL(st->u.sockstate.remote.port, 8080);
-	CU_ASSERT_EQUAL(st->u.sockstate.within_ms, 1500);
-	CU_ASSERT_EQUAL(at_line(p, 32)->u.sockstate.state, PLAN_STATE_NONE);
+	EXPECT_EQ_INT(st->kind, STEP_WAIT_SOCKET);
+	EXPECT_EQ_INT(st->u.sockstate.state, TCP_TIME_WAIT);
+	EXPECT_EQ_INT(st->u.sockstate.local_any_port, 1);
+	EXPECT_EQ_INT(st->u.sockstate.has_remote, 1);
+	EXPECT_EQ_INT(st->u.sockstate.remote.port, 8080);
+	EXPECT_EQ_INT(st->u.sockstate.within_ms, 1500);
+	EXPECT_EQ_INT(at_line(p, 32)->u.sockstate.state, PLAN_STATE_NONE);
 	free_plans();
 }
 
@@ -165,12 +163,12 @@ static void test_crlf_tabs_and_no_final_newline(void)
 			   "\tserver: s = socket(tcp)   # a comment\r\n"
 			   "server: bind(s, 10.0.0.1:8080) = -1 EADDRINUSE";
 
-	CU_ASSERT_EQUAL_FATAL(plan_parse_string("x.scn", text, &plans, &nplans, err), 0);
-	CU_ASSERT_EQUAL(plans[0].nsteps, 2);
-	CU_ASSERT_STRING_EQUAL(at_line(&plans[0], 2)->text, "server: s = socket(tcp)");
-	CU_ASSERT_EQUAL(at_line(&plans[0], 2)->pos.column, 2);
-	CU_ASSERT_EQUAL(at_line(&plans[0], 3)->expect.err, EADDRINUSE);
-	CU_ASSERT_STRING_EQUAL(plans[0].name, "x");
+	ASSERT_EQ_INT(plan_parse_string("x.scn", text, &plans, &nplans, err), 0);
+	EXPECT_EQ_INT(plans[0].nsteps, 2);
+	EXPECT_EQ_STR(at_line(&plans[0], 2)->text, "server: s = socket(tcp)");
+	EXPECT_EQ_INT(at_line(&plans[0], 2)->pos.column, 2);
+	EXPECT_EQ_INT(at_line(&plans[0], 3)->expect.err, EADDRINUSE);
+	EXPECT_EQ_STR(plans[0].name, "x");
 	free_plans();
 }
 
@@ -180,8 +178,8 @@ static void test_hash_inside_a_string_is_not_a_comment(void)
 			   "server: s = socket(udp)\n"
 			   "server: sendto(s, 10.0.0.1:9, \"#1\") = 2\n";
 
-	CU_ASSERT_EQUAL_FATAL(plan_parse_string("x.scn", text, &plans, &nplans, err), 0);
-	CU_ASSERT_EQUAL(at_line(&plans[0], 3)->u.send.len, 2);
+	ASSERT_EQ_INT(plan_parse_string("x.scn", text, &plans, &nplans, err), 0);
+	EXPECT_EQ_INT(at_line(&plans[0], 3)->u.send.len, 2);
 	free_plans();
 }
 
@@ -196,13 +194,13 @@ static void test_forked_child_holds_the_parents_sockets(void)
 			   "server: s = socket(tcp)\n"
 			   "server/2: close(s)\n";
 
-	CU_ASSERT_EQUAL(plan_parse_string("ok.scn", ok, &plans, &nplans, err), 0);
+	EXPECT_EQ_INT(plan_parse_string("ok.scn", ok, &plans, &nplans, err), 0);
 	free_plans();
 	/* a socket made after the fork is the parent's alone */
-	CU_ASSERT_EQUAL(plan_parse_string("late.scn", late, &plans, &nplans, err), -1);
-	CU_ASSERT_STRING_EQUAL(err, "late.scn:4:17: socket 's' is not held by process 'server/2'");
-	CU_ASSERT_PTR_NULL(plans);
-	CU_ASSERT_EQUAL(nplans, 0);
+	EXPECT_EQ_INT(plan_parse_string("late.scn", late, &plans, &nplans, err), -1);
+	EXPECT_EQ_STR(err, "late.scn:4:17: socket 's' is not held by process 'server/2'");
+	EXPECT_NULL(plans);
+	EXPECT_EQ_INT(nplans, 0);
 }
 
 static void test_depends_marks_a_result_that_varies(void)
@@ -211,10 +209,10 @@ static void test_depends_marks_a_result_that_varies(void)
 			   "server: s = socket(tcp)\n"
 			   "server: bind(s, 10.0.0.1:80) = -1 EACCES depends \"kernel: 6.18\"\n";
 
-	CU_ASSERT_EQUAL_FATAL(plan_parse_string("x.scn", text, &plans, &nplans, err), 0);
-	CU_ASSERT_STRING_EQUAL(at_line(&plans[0], 3)->depends, "kernel: 6.18");
-	CU_ASSERT_EQUAL(at_line(&plans[0], 3)->expect.err, EACCES);
-	CU_ASSERT_STRING_EQUAL(at_line(&plans[0], 2)->depends, "");
+	ASSERT_EQ_INT(plan_parse_string("x.scn", text, &plans, &nplans, err), 0);
+	EXPECT_EQ_STR(at_line(&plans[0], 3)->depends, "kernel: 6.18");
+	EXPECT_EQ_INT(at_line(&plans[0], 3)->expect.err, EACCES);
+	EXPECT_EQ_STR(at_line(&plans[0], 2)->depends, "");
 	free_plans();
 }
 
@@ -228,37 +226,36 @@ static void test_programs_and_traced_calls(void)
 			   "server: stop(p, 500ms) = *\n";
 	const struct plan_step *st;
 
-	CU_ASSERT_EQUAL_FATAL(plan_parse_string("x.scn", text, &plans, &nplans, err), 0);
+	ASSERT_EQ_INT(plan_parse_string("x.scn", text, &plans, &nplans, err), 0);
 	st = at_line(&plans[0], 2);
-	CU_ASSERT_EQUAL(st->kind, STEP_RUN);
-	CU_ASSERT_EQUAL(st->u.argv.argc, 3);
-	CU_ASSERT_EQUAL(st->u.argv.len, 18);
-	CU_ASSERT_EQUAL(memcmp(st->u.argv.argv, "./srv\0--port\08080\0", st->u.argv.len), 0);
+	EXPECT_EQ_INT(st->kind, STEP_RUN);
+	EXPECT_EQ_INT(st->u.argv.argc, 3);
+	EXPECT_EQ_INT(st->u.argv.len, 18);
+	EXPECT_EQ_INT(memcmp(st->u.argv.argv, "./srv\0--port\08080\0", st->u.argv.len), 0);
 	st = at_line(&plans[0], 3);
-	CU_ASSERT_EQUAL(st->kind, STEP_EXPECT_TRACED);
-	CU_ASSERT_EQUAL(st->u.traced.call, STEP_BIND);
-	CU_ASSERT_EQUAL(st->u.traced.prog, at_line(&plans[0], 2)->var);
-	CU_ASSERT_EQUAL(st->u.traced.ep.addr.family, 0);
-	CU_ASSERT_EQUAL(st->u.traced.ep.port, 8080);
-	CU_ASSERT_EQUAL(st->expect.err, EADDRINUSE);
-	CU_ASSERT_EQUAL(st->u.traced.within_ms, 1000);
+	EXPECT_EQ_INT(st->kind, STEP_EXPECT_TRACED);
+	EXPECT_EQ_INT(st->u.traced.call, STEP_BIND);
+	EXPECT_EQ_INT(st->u.traced.prog, at_line(&plans[0], 2)->var);
+	EXPECT_EQ_INT(st->u.traced.ep.addr.family, 0);
+	EXPECT_EQ_INT(st->u.traced.ep.port, 8080);
+	EXPECT_EQ_INT(st->expect.err, EADDRINUSE);
+	EXPECT_EQ_INT(st->u.traced.within_ms, 1000);
 	st = at_line(&plans[0], 4);
-	CU_ASSERT_EQUAL(st->u.traced.call, STEP_SETSOCKOPT);
-	CU_ASSERT_EQUAL(st->u.traced.prog, -1);
-	CU_ASSERT_EQUAL(st->u.traced.opt, OPT_SO_REUSEADDR);
-	CU_ASSERT_EQUAL(at_line(&plans[0], 5)->u.sockstate.local.addr.family, 0);
+	EXPECT_EQ_INT(st->u.traced.call, STEP_SETSOCKOPT);
+	EXPECT_EQ_INT(st->u.traced.prog, -1);
+	EXPECT_EQ_INT(st->u.traced.opt, OPT_SO_REUSEADDR);
+	EXPECT_EQ_INT(at_line(&plans[0], 5)->u.sockstate.local.addr.family, 0);
 	st = at_line(&plans[0], 6);
-	CU_ASSERT_EQUAL(st->kind, STEP_STOP);
-	CU_ASSERT_EQUAL(st->u.stop.grace_ms, 500);
-	CU_ASSERT_EQUAL(st->expect.any, 1);
+	EXPECT_EQ_INT(st->kind, STEP_STOP);
+	EXPECT_EQ_INT(st->u.stop.grace_ms, 500);
+	EXPECT_EQ_INT(st->expect.any, 1);
 	free_plans();
 }
 
 static void test_missing_file(void)
 {
-	CU_ASSERT_EQUAL(plan_parse_file("/nonexistent/x.scn", &plans, &nplans, err), -1);
-	CU_ASSERT_STRING_EQUAL(
-	    err, "bindlab: cannot open '/nonexistent/x.scn': No such file or directory");
+	EXPECT_EQ_INT(plan_parse_file("/nonexistent/x.scn", &plans, &nplans, err), -1);
+	EXPECT_EQ_STR(err, "bindlab: cannot open '/nonexistent/x.scn': No such file or directory");
 }
 
 static void test_flags_round_trip(void)
@@ -268,26 +265,26 @@ static void test_flags_round_trip(void)
 	uint8_t f;
 
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
-		CU_ASSERT_EQUAL(plan_flags_parse(all[i], &f), 0);
-		CU_ASSERT_STRING_EQUAL(plan_flags_str(f, buf, sizeof(buf)), all[i]);
+		EXPECT_EQ_INT(plan_flags_parse(all[i], &f), 0);
+		EXPECT_EQ_STR(plan_flags_str(f, buf, sizeof(buf)), all[i]);
 	}
-	CU_ASSERT_EQUAL(plan_flags_parse("F.P", &f), -1);
-	CU_ASSERT_EQUAL(plan_flags_parse("SS", &f), -1);
-	CU_ASSERT_EQUAL(plan_flags_parse("", &f), -1);
-	CU_ASSERT_EQUAL(plan_flags_parse("X", &f), -1);
-	CU_ASSERT_EQUAL(plan_flags_parse("FP.", &f), 0);
-	CU_ASSERT_EQUAL(f, TH_FIN | TH_PUSH | TH_ACK);
+	EXPECT_EQ_INT(plan_flags_parse("F.P", &f), -1);
+	EXPECT_EQ_INT(plan_flags_parse("SS", &f), -1);
+	EXPECT_EQ_INT(plan_flags_parse("", &f), -1);
+	EXPECT_EQ_INT(plan_flags_parse("X", &f), -1);
+	EXPECT_EQ_INT(plan_flags_parse("FP.", &f), 0);
+	EXPECT_EQ_INT(f, TH_FIN | TH_PUSH | TH_ACK);
 }
 
 static void test_state_names(void)
 {
-	CU_ASSERT_EQUAL(plan_state_from_name("TIME_WAIT"), TCP_TIME_WAIT);
-	CU_ASSERT_EQUAL(plan_state_from_name("time-wait"), TCP_TIME_WAIT);
-	CU_ASSERT_EQUAL(plan_state_from_name("FIN_WAIT_2"), TCP_FIN_WAIT2);
-	CU_ASSERT_EQUAL(plan_state_from_name("none"), PLAN_STATE_NONE);
-	CU_ASSERT_EQUAL(plan_state_from_name("TIMEWAIT"), -1);
+	EXPECT_EQ_INT(plan_state_from_name("TIME_WAIT"), TCP_TIME_WAIT);
+	EXPECT_EQ_INT(plan_state_from_name("time-wait"), TCP_TIME_WAIT);
+	EXPECT_EQ_INT(plan_state_from_name("FIN_WAIT_2"), TCP_FIN_WAIT2);
+	EXPECT_EQ_INT(plan_state_from_name("none"), PLAN_STATE_NONE);
+	EXPECT_EQ_INT(plan_state_from_name("TIMEWAIT"), -1);
 	for (int s = TCP_ESTABLISHED; s <= TCP_CLOSING; s++)
-		CU_ASSERT_EQUAL(plan_state_from_name(plan_state_name(s)), s);
+		EXPECT_EQ_INT(plan_state_from_name(plan_state_name(s)), s);
 }
 
 /* Each bad fixture says where the parser must stop: "# error: L:C: text". */
@@ -299,7 +296,7 @@ static void test_bad_fixtures_report_their_position(void)
 
 	snprintf(dir, sizeof(dir), "%s/scn/bad", unit_fixtures());
 	n = scandir(dir, &ents, NULL, alphasort);
-	CU_ASSERT_FATAL(n > 0);
+	ASSERT_TRUE(n > 0);
 	for (int i = 0; i < n; i++) {
 		char path[1024], first[256], want[1200];
 		int line, col;
@@ -312,23 +309,23 @@ static void test_bad_fixtures_report_their_position(void)
 		snprintf(path, sizeof(path), "%s/%s", dir, ents[i]->d_name);
 		free(ents[i]);
 		f = fopen(path, "r");
-		CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-		CU_ASSERT_PTR_NOT_NULL(fgets(first, sizeof(first), f));
+		ASSERT_NOT_NULL(f);
+		EXPECT_NOT_NULL(fgets(first, sizeof(first), f));
 		fclose(f);
 		first[strcspn(first, "\n")] = '\0';
-		CU_ASSERT_EQUAL(sscanf(first, "# error: %d:%d:", &line, &col), 2);
-		CU_ASSERT_EQUAL(plan_parse_file(path, &plans, &nplans, err), -1);
-		CU_ASSERT_PTR_NULL(plans);
+		EXPECT_EQ_INT(sscanf(first, "# error: %d:%d:", &line, &col), 2);
+		EXPECT_EQ_INT(plan_parse_file(path, &plans, &nplans, err), -1);
+		EXPECT_NULL(plans);
 		snprintf(want, sizeof(want), "%s:%d:%d: ", path, line, col);
-		CU_ASSERT_EQUAL(strncmp(err, want, strlen(want)), 0);
+		EXPECT_EQ_INT(strncmp(err, want, strlen(want)), 0);
 		if (strncmp(err, want, strlen(want)))
 			fprintf(stderr, "\n  %s\n  want %s\n  got  %s\n", path, want, err);
-		CU_ASSERT_PTR_NOT_NULL(strstr(err, strchr(strchr(first + 9, ':') + 1, ':') + 2));
-		CU_ASSERT_PTR_NULL(strchr(err, '\n'));
+		EXPECT_NOT_NULL(strstr(err, strchr(strchr(first + 9, ':') + 1, ':') + 2));
+		EXPECT_NULL(strchr(err, '\n'));
 		checked++;
 	}
 	free(ents);
-	CU_ASSERT(checked >= 20);
+	EXPECT_TRUE(checked >= 20);
 }
 
 int main(void)

@@ -21,12 +21,12 @@ static int parse(const char *name, struct sockinfo **s, size_t *n)
 
 	snprintf(path, sizeof(path), "%s/sockdiag/%s", unit_fixtures(), name);
 	f = fopen(path, "rb");
-	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	ASSERT_NOT_NULL(f);
 	fseek(f, 0, SEEK_END);
 	len = ftell(f);
 	rewind(f);
 	buf = malloc((size_t)len);
-	CU_ASSERT_EQUAL_FATAL(fread(buf, 1, (size_t)len, f), (size_t)len);
+	ASSERT_EQ_INT(fread(buf, 1, (size_t)len, f), (size_t)len);
 	fclose(f);
 	rc = sockdiag_parse(buf, (size_t)len, s, n, err);
 	free(buf);
@@ -48,23 +48,23 @@ static void test_listener_and_connection(void)
 	size_t n;
 	int listen = 0, est = 0;
 
-	CU_ASSERT_EQUAL_FATAL(parse("listen-established.bin", &s, &n), 0);
-	CU_ASSERT_EQUAL(n, 3);
+	ASSERT_EQ_INT(parse("listen-established.bin", &s, &n), 0);
+	EXPECT_EQ_INT(n, 3);
 	for (size_t i = 0; i < n; i++) {
-		CU_ASSERT_EQUAL(s[i].family, AF_INET);
-		CU_ASSERT(s[i].inode != 0);
+		EXPECT_EQ_INT(s[i].family, AF_INET);
+		EXPECT_TRUE(s[i].inode != 0);
 		if (s[i].state == TCP_LISTEN) {
 			listen++;
-			CU_ASSERT_STRING_EQUAL(ep(&s[i].local), "127.0.0.1:8080");
-			CU_ASSERT_EQUAL(s[i].remote.port, 0);
+			EXPECT_EQ_STR(ep(&s[i].local), "127.0.0.1:8080");
+			EXPECT_EQ_INT(s[i].remote.port, 0);
 		}
 		if (s[i].state == TCP_ESTABLISHED) {
 			est++;
-			CU_ASSERT(s[i].local.port == 8080 || s[i].remote.port == 8080);
+			EXPECT_TRUE(s[i].local.port == 8080 || s[i].remote.port == 8080);
 		}
 	}
-	CU_ASSERT_EQUAL(listen, 1);
-	CU_ASSERT_EQUAL(est, 2);
+	EXPECT_EQ_INT(listen, 1);
+	EXPECT_EQ_INT(est, 2);
 	free(s);
 }
 
@@ -73,14 +73,14 @@ static void test_timewait_has_no_inode_and_a_timer(void)
 	struct sockinfo *s;
 	size_t n;
 
-	CU_ASSERT_EQUAL_FATAL(parse("timewait.bin", &s, &n), 0);
-	CU_ASSERT_EQUAL_FATAL(n, 1);
-	CU_ASSERT_EQUAL(s[0].state, TCP_TIME_WAIT);
-	CU_ASSERT_STRING_EQUAL(tcp_state_name(s[0].state), "TIME_WAIT");
-	CU_ASSERT_STRING_EQUAL(ep(&s[0].local), "127.0.0.1:8080");
-	CU_ASSERT_EQUAL(s[0].inode, 0);
-	CU_ASSERT_EQUAL(s[0].timer, TIMER_TIMEWAIT);
-	CU_ASSERT(s[0].expires_ms > 0 && s[0].expires_ms <= 60000);
+	ASSERT_EQ_INT(parse("timewait.bin", &s, &n), 0);
+	ASSERT_EQ_INT(n, 1);
+	EXPECT_EQ_INT(s[0].state, TCP_TIME_WAIT);
+	EXPECT_EQ_STR(tcp_state_name(s[0].state), "TIME_WAIT");
+	EXPECT_EQ_STR(ep(&s[0].local), "127.0.0.1:8080");
+	EXPECT_EQ_INT(s[0].inode, 0);
+	EXPECT_EQ_INT(s[0].timer, TIMER_TIMEWAIT);
+	EXPECT_TRUE(s[0].expires_ms > 0 && s[0].expires_ms <= 60000);
 	free(s);
 }
 
@@ -90,23 +90,23 @@ static void test_ipv6_v6only(void)
 	size_t n;
 	int seen = 0;
 
-	CU_ASSERT_EQUAL_FATAL(parse("ipv6.bin", &s, &n), 0);
-	CU_ASSERT_EQUAL(n, 2);
+	ASSERT_EQ_INT(parse("ipv6.bin", &s, &n), 0);
+	EXPECT_EQ_INT(n, 2);
 	for (size_t i = 0; i < n; i++) {
-		CU_ASSERT_EQUAL(s[i].family, AF_INET6);
-		CU_ASSERT_EQUAL(s[i].state, TCP_LISTEN);
+		EXPECT_EQ_INT(s[i].family, AF_INET6);
+		EXPECT_EQ_INT(s[i].state, TCP_LISTEN);
 		if (s[i].local.port == 9000) {
-			CU_ASSERT_STRING_EQUAL(ep(&s[i].local), "[::1]:9000");
-			CU_ASSERT_EQUAL(s[i].v6only, 1);
+			EXPECT_EQ_STR(ep(&s[i].local), "[::1]:9000");
+			EXPECT_EQ_INT(s[i].v6only, 1);
 			seen++;
 		}
 		if (s[i].local.port == 9001) {
-			CU_ASSERT_STRING_EQUAL(ep(&s[i].local), "[::]:9001");
-			CU_ASSERT_EQUAL(s[i].v6only, 0);
+			EXPECT_EQ_STR(ep(&s[i].local), "[::]:9001");
+			EXPECT_EQ_INT(s[i].v6only, 0);
 			seen++;
 		}
 	}
-	CU_ASSERT_EQUAL(seen, 2);
+	EXPECT_EQ_INT(seen, 2);
 	free(s);
 }
 
@@ -115,8 +115,8 @@ static void test_udp_bound_and_connected(void)
 	struct sockinfo *s;
 	size_t n;
 
-	CU_ASSERT_EQUAL_FATAL(parse("udp.bin", &s, &n), 0);
-	CU_ASSERT_EQUAL_FATAL(n, 2);
+	ASSERT_EQ_INT(parse("udp.bin", &s, &n), 0);
+	ASSERT_EQ_INT(n, 2);
 	/* find each socket by its port first: an assertion inside an `if`
 	 * that never matches asserts nothing */
 	const struct sockinfo *bound = NULL, *conn = NULL;
@@ -140,8 +140,8 @@ static void test_empty_table(void)
 	struct sockinfo *s = NULL;
 	size_t n = 99;
 
-	CU_ASSERT_EQUAL(parse("empty.bin", &s, &n), 0);
-	CU_ASSERT_EQUAL(n, 0);
+	EXPECT_EQ_INT(parse("empty.bin", &s, &n), 0);
+	EXPECT_EQ_INT(n, 0);
 	free(s);
 }
 
@@ -150,13 +150,13 @@ static void test_broken_dumps_say_what_is_wrong(void)
 	struct sockinfo *s = NULL;
 	size_t n;
 
-	CU_ASSERT_EQUAL(parse("broken-truncated.bin", &s, &n), -1);
-	CU_ASSERT_PTR_NOT_NULL(strstr(err, "truncated netlink message"));
-	CU_ASSERT_PTR_NULL(s);
-	CU_ASSERT_EQUAL(parse("broken-attribute.bin", &s, &n), -1);
-	CU_ASSERT_STRING_EQUAL(err, "inet_diag attribute runs past its message");
-	CU_ASSERT_EQUAL(parse("broken-error.bin", &s, &n), -1);
-	CU_ASSERT_STRING_EQUAL(err, "sock_diag refused the dump: Invalid argument");
+	EXPECT_EQ_INT(parse("broken-truncated.bin", &s, &n), -1);
+	EXPECT_NOT_NULL(strstr(err, "truncated netlink message"));
+	EXPECT_NULL(s);
+	EXPECT_EQ_INT(parse("broken-attribute.bin", &s, &n), -1);
+	EXPECT_EQ_STR(err, "inet_diag attribute runs past its message");
+	EXPECT_EQ_INT(parse("broken-error.bin", &s, &n), -1);
+	EXPECT_EQ_STR(err, "sock_diag refused the dump: Invalid argument");
 }
 
 int main(void)

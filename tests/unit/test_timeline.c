@@ -67,10 +67,10 @@ static void add_teardown(struct timeline *tl)
 	};
 
 	/* drained out of order, as two captures may deliver them */
-	CU_ASSERT_EQUAL(timeline_add_pkt(tl, &p[2], err), 0);
-	CU_ASSERT_EQUAL(timeline_add_pkt(tl, &p[0], err), 0);
-	CU_ASSERT_EQUAL(timeline_add_pkt(tl, &p[3], err), 0);
-	CU_ASSERT_EQUAL(timeline_add_pkt(tl, &p[1], err), 0);
+	EXPECT_EQ_INT(timeline_add_pkt(tl, &p[2], err), 0);
+	EXPECT_EQ_INT(timeline_add_pkt(tl, &p[0], err), 0);
+	EXPECT_EQ_INT(timeline_add_pkt(tl, &p[3], err), 0);
+	EXPECT_EQ_INT(timeline_add_pkt(tl, &p[1], err), 0);
 }
 
 static void test_packets_are_kept_in_time_order(void)
@@ -79,11 +79,11 @@ static void test_packets_are_kept_in_time_order(void)
 
 	timeline_init(&tl);
 	add_teardown(&tl);
-	CU_ASSERT_EQUAL(tl.npkts, 4);
+	EXPECT_EQ_INT(tl.npkts, 4);
 	for (size_t i = 1; i < tl.npkts; i++)
-		CU_ASSERT(tl.pkts[i - 1].ts_ns <= tl.pkts[i].ts_ns);
-	CU_ASSERT_EQUAL(tl.pkts[0].flags, FA);
-	CU_ASSERT_EQUAL(tl.pkts[0].src.port, 8080);
+		EXPECT_TRUE(tl.pkts[i - 1].ts_ns <= tl.pkts[i].ts_ns);
+	EXPECT_EQ_INT(tl.pkts[0].flags, FA);
+	EXPECT_EQ_INT(tl.pkts[0].src.port, 8080);
 	timeline_free(&tl);
 }
 
@@ -101,12 +101,12 @@ static void test_subsequence_matches_with_packets_between(void)
 	st.u.packets.pkts[1] = pat(1, 0, FA);
 	st.u.packets.pkts[2] = pat(0, 1, TH_ACK);
 	st.u.packets.npkts = 3;
-	CU_ASSERT_EQUAL(timeline_match_packets(&plan, &tl, &st, 0, &end, &matched), 1);
-	CU_ASSERT_EQUAL(matched, 3);
-	CU_ASSERT_EQUAL(end, 4);
+	EXPECT_EQ_INT(timeline_match_packets(&plan, &tl, &st, 0, &end, &matched), 1);
+	EXPECT_EQ_INT(matched, 3);
+	EXPECT_EQ_INT(end, 4);
 	/* after the cursor nothing is left to match */
-	CU_ASSERT_EQUAL(timeline_match_packets(&plan, &tl, &st, end, &end, &matched), 0);
-	CU_ASSERT_EQUAL(matched, 0);
+	EXPECT_EQ_INT(timeline_match_packets(&plan, &tl, &st, end, &end, &matched), 0);
+	EXPECT_EQ_INT(matched, 0);
 	timeline_free(&tl);
 }
 
@@ -123,13 +123,13 @@ static void test_wrong_order_or_flags_do_not_match(void)
 	st.u.packets.pkts[0] = pat(1, 0, FA);
 	st.u.packets.pkts[1] = pat(0, 1, FA);
 	st.u.packets.npkts = 2;
-	CU_ASSERT_EQUAL(timeline_match_packets(&plan, &tl, &st, 0, NULL, &matched), 0);
-	CU_ASSERT_EQUAL(matched, 1);
+	EXPECT_EQ_INT(timeline_match_packets(&plan, &tl, &st, 0, NULL, &matched), 0);
+	EXPECT_EQ_INT(matched, 1);
 	/* an RST never came */
 	st.u.packets.pkts[0] = pat(0, 1, TH_RST);
 	st.u.packets.npkts = 1;
-	CU_ASSERT_EQUAL(timeline_match_packets(&plan, &tl, &st, 0, NULL, &matched), 0);
-	CU_ASSERT_EQUAL(matched, 0);
+	EXPECT_EQ_INT(timeline_match_packets(&plan, &tl, &st, 0, NULL, &matched), 0);
+	EXPECT_EQ_INT(matched, 0);
 	timeline_free(&tl);
 }
 
@@ -140,12 +140,12 @@ static void test_peers_by_port_and_address(void)
 	struct pkt_peer peer = {.host = -1, .port = 8080};
 
 	timeline_init(&tl);
-	CU_ASSERT_EQUAL(timeline_peer_match(&plan, &tl, &p, &peer, 1), 1);
-	CU_ASSERT_EQUAL(timeline_peer_match(&plan, &tl, &p, &peer, 0), 0);
+	EXPECT_EQ_INT(timeline_peer_match(&plan, &tl, &p, &peer, 1), 1);
+	EXPECT_EQ_INT(timeline_peer_match(&plan, &tl, &p, &peer, 0), 0);
 	addr_parse("10.0.0.2", &peer.addr);
 	peer.port = -1;
-	CU_ASSERT_EQUAL(timeline_peer_match(&plan, &tl, &p, &peer, 0), 1);
-	CU_ASSERT_EQUAL(timeline_peer_match(&plan, &tl, &p, &peer, 1), 0);
+	EXPECT_EQ_INT(timeline_peer_match(&plan, &tl, &p, &peer, 0), 1);
+	EXPECT_EQ_INT(timeline_peer_match(&plan, &tl, &p, &peer, 1), 0);
 	timeline_free(&tl);
 }
 
@@ -157,8 +157,8 @@ static void test_loopback_belongs_to_the_host_whose_lo_carried_it(void)
 
 	timeline_init(&tl);
 	tl.iface_host[2] = 1; /* interface 2 is the client's lo */
-	CU_ASSERT_EQUAL(timeline_peer_match(&plan, &tl, &p, &client, 0), 1);
-	CU_ASSERT_EQUAL(timeline_peer_match(&plan, &tl, &p, &server, 0), 0);
+	EXPECT_EQ_INT(timeline_peer_match(&plan, &tl, &p, &client, 0), 1);
+	EXPECT_EQ_INT(timeline_peer_match(&plan, &tl, &p, &server, 0), 0);
 	timeline_free(&tl);
 }
 
@@ -170,20 +170,20 @@ static void test_events_sort_by_time_calls_before_packets(void)
 	char err[ERRLEN];
 
 	timeline_init(&tl);
-	CU_ASSERT_EQUAL(timeline_add_pkt(&tl, &p, err), 0);
+	EXPECT_EQ_INT(timeline_add_pkt(&tl, &p, err), 0);
 	memset(&e, 0, sizeof(e));
 	e.kind = EV_CALL;
 	e.t = 50;
 	e.u.call.proc = 1;
-	CU_ASSERT_EQUAL(timeline_add(&tl, &e, err), 0);
+	EXPECT_EQ_INT(timeline_add(&tl, &e, err), 0);
 	e.kind = EV_NOTE;
 	e.t = 10;
-	CU_ASSERT_EQUAL(timeline_add(&tl, &e, err), 0);
+	EXPECT_EQ_INT(timeline_add(&tl, &e, err), 0);
 	timeline_sort(&tl);
-	CU_ASSERT_EQUAL(tl.n, 3);
-	CU_ASSERT_EQUAL(tl.ev[0].kind, EV_NOTE);
-	CU_ASSERT_EQUAL(tl.ev[1].kind, EV_CALL);
-	CU_ASSERT_EQUAL(tl.ev[2].kind, EV_PACKET);
+	EXPECT_EQ_INT(tl.n, 3);
+	EXPECT_EQ_INT(tl.ev[0].kind, EV_NOTE);
+	EXPECT_EQ_INT(tl.ev[1].kind, EV_CALL);
+	EXPECT_EQ_INT(tl.ev[2].kind, EV_PACKET);
 	timeline_free(&tl);
 }
 
@@ -201,19 +201,19 @@ static void test_holders_are_copied(void)
 	e.kind = EV_CALL;
 	e.u.call.expl.holders = h;
 	e.u.call.expl.nholders = 2;
-	CU_ASSERT_EQUAL(timeline_add(&tl, &e, err), 0);
+	EXPECT_EQ_INT(timeline_add(&tl, &e, err), 0);
 	/* a traced call's holders are the event's own too */
 	e.kind = EV_TRACE;
 	memset(&e.u, 0, sizeof(e.u));
 	e.u.trace.expl.holders = h;
 	e.u.trace.expl.nholders = 1;
-	CU_ASSERT_EQUAL(timeline_add(&tl, &e, err), 0);
+	EXPECT_EQ_INT(timeline_add(&tl, &e, err), 0);
 	h[1].pid = 0;
 	h[0].pid = 7;
-	CU_ASSERT_PTR_NOT_EQUAL(tl.ev[0].u.call.expl.holders, h);
-	CU_ASSERT_EQUAL(tl.ev[0].u.call.expl.holders[1].pid, 42);
-	CU_ASSERT_PTR_NOT_EQUAL(tl.ev[1].u.trace.expl.holders, h);
-	CU_ASSERT_EQUAL(tl.ev[1].u.trace.expl.holders[0].pid, 0);
+	EXPECT_TRUE(tl.ev[0].u.call.expl.holders != h);
+	EXPECT_EQ_INT(tl.ev[0].u.call.expl.holders[1].pid, 42);
+	EXPECT_TRUE(tl.ev[1].u.trace.expl.holders != h);
+	EXPECT_EQ_INT(tl.ev[1].u.trace.expl.holders[0].pid, 0);
 	timeline_free(&tl);
 }
 
@@ -222,11 +222,11 @@ static void test_pattern_str_reads_like_the_scenario(void)
 	struct pkt_pattern x = pat(0, 1, FA);
 	char buf[128];
 
-	CU_ASSERT_STRING_EQUAL(pattern_str(&plan, &x, buf, sizeof(buf)), "server>client F.");
+	EXPECT_EQ_STR(pattern_str(&plan, &x, buf, sizeof(buf)), "server>client F.");
 	x.dst.host = -1;
 	x.dst.port = 8080;
 	x.proto = IPPROTO_UDP;
-	CU_ASSERT_STRING_EQUAL(pattern_str(&plan, &x, buf, sizeof(buf)), "server>:8080 udp");
+	EXPECT_EQ_STR(pattern_str(&plan, &x, buf, sizeof(buf)), "server>:8080 udp");
 }
 
 int main(void)
