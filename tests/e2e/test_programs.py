@@ -5,10 +5,12 @@ import os
 import shutil
 import signal
 import subprocess
+import tempfile
+from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, host_snapshot, wait_for
+from conftest import ROOT, host_snapshot, validate_report, wait_for
 
 SERVER = str(ROOT / "build/servers/server")
 
@@ -114,10 +116,17 @@ wait until socket server 10.0.0.1:9 LISTEN within 60s
 
 
 def restart_check(bindlab, *cmd, port=None):
-    argv = [bindlab, "restart-check", "--json", "-"]
-    if port:
-        argv += ["--port", str(port)]
-    p = subprocess.run(argv + ["--", *cmd], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    with tempfile.TemporaryDirectory() as d:
+        report = Path(d) / "report.json"
+        argv = [bindlab, "restart-check", "--json", str(report)]
+        if port:
+            argv += ["--port", str(port)]
+        p = subprocess.run(argv + ["--", *cmd], cwd=ROOT, capture_output=True, text=True,
+                           timeout=60)
+        # a check that ran writes its report, whatever its verdict
+        if p.returncode in (0, 1):
+            env = validate_report(report)
+            assert env["restart_check"]["verdict"] == ("ok" if p.returncode == 0 else "failed")
     return p.returncode, p.stdout
 
 

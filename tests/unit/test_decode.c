@@ -35,6 +35,9 @@ static int load(const char *name, struct frames *f)
 		return -1;
 	f->dlt = pcap_datalink(pc);
 	while (f->n < MAXP && (rc = pcap_next_ex(pc, &h, &data)) == 1) {
+		/* garbage, not zeros, before decoding: a field the decoder forgets
+		 * to write must not pass a check that it is 0 */
+		memset(&f->p[f->n], 0xa5, sizeof(f->p[f->n]));
 		f->rc[f->n] = decode_frame(f->dlt, data, h->caplen, &f->p[f->n], f->err[f->n]);
 		f->p[f->n].ts_ns = (uint64_t)h->ts.tv_sec * 1000000000ull + (uint64_t)h->ts.tv_usec;
 		f->n++;

@@ -28,6 +28,8 @@ static int parse(const char *name, struct sockinfo **s, size_t *n)
 	buf = malloc((size_t)len);
 	ASSERT_EQ_INT(fread(buf, 1, (size_t)len, f), (size_t)len);
 	fclose(f);
+	/* a message left by an earlier parse must not pass for this one's */
+	memset(err, 0, sizeof(err));
 	rc = sockdiag_parse(buf, (size_t)len, s, n, err);
 	free(buf);
 	return rc;
