@@ -10,15 +10,11 @@
 
 static int add(struct collection *c, const char *path, int from_dir)
 {
-	if (c->n == c->cap) {
-		int cap = c->cap ? c->cap * 2 : 16;
-		struct scn_file *nv = realloc(c->files, (size_t)cap * sizeof(*nv));
+	struct scn_file *nv = array_grow(c->files, &c->cap, c->n + 1, sizeof(*nv));
 
-		if (!nv)
-			return -1;
-		c->files = nv;
-		c->cap = cap;
-	}
+	if (!nv)
+		return -1;
+	c->files = nv;
 	memset(&c->files[c->n], 0, sizeof(c->files[0]));
 	c->files[c->n].path = strdup(path);
 	c->files[c->n].from_dir = from_dir;

@@ -201,6 +201,21 @@ uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+void *array_grow(void *v, int *cap, int need, size_t size)
+{
+	int cap2 = *cap ? *cap : 16;
+	void *nv;
+
+	if (need <= *cap)
+		return v;
+	while (cap2 < need)
+		cap2 *= 2;
+	nv = realloc(v, (size_t)cap2 * size);
+	if (nv)
+		*cap = cap2;
+	return nv;
+}
+
 int number_parse(const char *s, long min, long max, long *out)
 {
 	char *end;

@@ -61,6 +61,11 @@ unsigned endpoint_to_sockaddr(const struct endpoint *e, struct sockaddr_storage 
 /* The reverse; -1 if the family is neither AF_INET nor AF_INET6. */
 int endpoint_from_sockaddr(const struct sockaddr *sa, struct endpoint *out);
 
+/* The array v of *cap elements of size bytes, grown (doubling) to hold at
+ * least need: the new pointer, *cap updated; NULL on ENOMEM (v is then
+ * untouched and still the caller's). */
+void *array_grow(void *v, int *cap, int need, size_t size);
+
 /* The one strict reader of numbers and durations, for the scenario
  * language and every command: the whole of s, nothing after it ("5x" is
  * not 5).  A number from min to max: 0, or -1. */

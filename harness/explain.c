@@ -29,15 +29,11 @@ struct memo_sock *memo_get(struct memo *m, uint64_t inode)
 
 	if (s)
 		return s;
-	if (m->n == m->cap) {
-		int cap = m->cap ? m->cap * 2 : 32;
-		struct memo_sock *nv = realloc(m->v, (size_t)cap * sizeof(*nv));
+	struct memo_sock *nv = array_grow(m->v, &m->cap, m->n + 1, sizeof(*nv));
 
-		if (!nv)
-			return NULL;
-		m->v = nv;
-		m->cap = cap;
-	}
+	if (!nv)
+		return NULL;
+	m->v = nv;
 	s = &m->v[m->n++];
 	memset(s, 0, sizeof(*s));
 	s->inode = inode;

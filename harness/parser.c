@@ -49,29 +49,12 @@ static int host_index(const struct plan *p, const char *name)
 	return -1;
 }
 
-/* --- growing arrays ------------------------------------------------------ */
-
-static void *grow(void *v, int *cap, int need, size_t size)
-{
-	if (need <= *cap)
-		return v;
-	int cap2 = *cap ? *cap * 2 : 16;
-
-	while (cap2 < need)
-		cap2 *= 2;
-	void *nv = realloc(v, (size_t)cap2 * size);
-
-	if (nv)
-		*cap = cap2;
-	return nv;
-}
-
 static struct plan_step *new_step(struct ps *ps, enum step_kind kind, const char *text, int col)
 {
 	struct plan *p = ps->p;
 	struct plan_step *st, *nv;
 
-	nv = grow(p->steps, &ps->caps_steps, p->nsteps + 1, sizeof(*p->steps));
+	nv = array_grow(p->steps, &ps->caps_steps, p->nsteps + 1, sizeof(*p->steps));
 	if (!nv) {
 		perr(ps, col, "out of memory");
 		return NULL;
@@ -161,7 +144,8 @@ static int proc_lookup(struct ps *ps, const struct tok *t, int create, int forke
 		return perr(ps, t->col, "unknown process '%s'", name);
 	if (p->nprocs >= PROCS_MAX)
 		return perr(ps, t->col, "too many processes (at most %d)", PROCS_MAX);
-	struct plan_proc *nv = grow(p->procs, &ps->caps_procs, p->nprocs + 1, sizeof(*p->procs));
+	struct plan_proc *nv =
+	    array_grow(p->procs, &ps->caps_procs, p->nprocs + 1, sizeof(*p->procs));
 
 	if (!nv)
 		return perr(ps, t->col, "out of memory");
@@ -186,7 +170,8 @@ static int var_declare(struct ps *ps, const struct tok *t, int proc)
 		}
 	if (p->nvars >= VARS_MAX)
 		return perr(ps, t->col, "too many sockets (at most %d)", VARS_MAX);
-	char(*nv)[PLAN_NAME_MAX] = grow(p->vars, &ps->caps_vars, p->nvars + 1, sizeof(*p->vars));
+	char(*nv)[PLAN_NAME_MAX] =
+	    array_grow(p->vars, &ps->caps_vars, p->nvars + 1, sizeof(*p->vars));
 
 	if (!nv)
 		return perr(ps, t->col, "out of memory");

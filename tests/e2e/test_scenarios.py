@@ -55,11 +55,15 @@ def test_server_closing_first_leaves_time_wait_owned_by_nobody(run):
     # the handshake, then the FIN/ACK exchange, in this order on the wire
     flags = [f for _, _, f in pkts]
     assert flags[:3] == ["S", "S.", "."]
-    # the client's ACK of the server's FIN rides on its own FIN: Linux
-    # delays that ACK (the peer is in "pingpong" mode) and the close comes
-    # well within the delayed-ACK timer
+    # The client's ACK of the server's FIN usually rides on its own FIN
+    # (Linux delays it, and the close comes within 1 ms); in about 1 run in
+    # 100 the kernel sends it alone first, with the close still 0.07 ms
+    # behind (measured on 6.18 with bindlab before and after the re-layout,
+    # 1/100 each).  Either way the server closed first and the client's FIN
+    # came after the server's; nothing else may come between.
     fin = [(s.split(":")[0], f) for s, _, f in pkts[3:]]
-    assert fin == [("10.0.0.1", "F."), ("10.0.0.2", "F."), ("10.0.0.1", ".")]
+    assert fin in ([("10.0.0.1", "F."), ("10.0.0.2", "F."), ("10.0.0.1", ".")],
+                   [("10.0.0.1", "F."), ("10.0.0.2", "."), ("10.0.0.2", "F."), ("10.0.0.1", ".")])
     rebind = calls(r.run, "bind(s2, 10.0.0.1:8080)")[0]
     assert rebind["errno"] == "EADDRINUSE"
     (tw,) = rebind["in_the_way"]
