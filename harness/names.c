@@ -104,6 +104,20 @@ int plan_flags_parse(const char *s, uint8_t *flags)
 	return 0;
 }
 
+const char *names_proto(int proto)
+{
+	return proto == IPPROTO_UDP ? "udp" : "tcp";
+}
+
+const char *names_pkt(int proto, uint8_t flags, char *buf, size_t len)
+{
+	if (proto == IPPROTO_UDP) {
+		snprintf(buf, len, "%s", names_proto(proto));
+		return buf;
+	}
+	return plan_flags_str(flags, buf, len);
+}
+
 /* The socket options a scenario may set (and a trace may show). */
 static const struct {
 	const char *name;

@@ -22,6 +22,12 @@ const char *plan_flags_str(uint8_t flags, char *buf, size_t len);
 /* The reverse: -1 if the text is not a flag set. */
 int plan_flags_parse(const char *s, uint8_t *flags);
 
+/* "udp" for IPPROTO_UDP, "tcp" for anything else bindlab sees. */
+const char *names_proto(int proto);
+/* What a packet pattern or a packet is called: "udp" for a datagram, else
+ * its TCP flags ("F."); buf of at least 8 bytes. */
+const char *names_pkt(int proto, uint8_t flags, char *buf, size_t len);
+
 /* "SO_REUSEADDR" for OPT_SO_REUSEADDR. */
 const char *names_opt(enum plan_opt opt);
 /* The option called name; -1 if there is none. */

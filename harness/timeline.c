@@ -204,10 +204,7 @@ const char *pattern_str(const struct plan *plan, const struct pkt_pattern *pat, 
 {
 	char s[96], d[96], f[8];
 
-	if (pat->proto == IPPROTO_UDP)
-		snprintf(f, sizeof(f), "udp");
-	else
-		plan_flags_str(pat->flags, f, sizeof(f));
+	names_pkt(pat->proto, pat->flags, f, sizeof(f));
 	snprintf(buf, len, "%s>%s %s", peer_str(plan, &pat->src, s, sizeof(s)),
 		 peer_str(plan, &pat->dst, d, sizeof(d)), f);
 	return buf;

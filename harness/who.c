@@ -4,7 +4,6 @@
 #include "explain.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>

@@ -17,7 +17,7 @@ static void js_ep(FILE *out, const struct endpoint *e)
 
 static void js_sock(FILE *out, const struct sockinfo *s)
 {
-	fprintf(out, "{\"proto\":\"%s\",\"state\":", s->proto == IPPROTO_UDP ? "udp" : "tcp");
+	fprintf(out, "{\"proto\":\"%s\",\"state\":", names_proto(s->proto));
 	json_str(out, tcp_state_name(s->state));
 	fprintf(out, ",\"local\":");
 	js_ep(out, &s->local);
@@ -159,12 +159,9 @@ static void json(FILE *out, const struct plan *plan, const struct result *res,
 		case EV_PACKET: {
 			char fl[8];
 
-			if (e->u.pkt.proto == IPPROTO_UDP)
-				snprintf(fl, sizeof(fl), "udp");
-			else
-				plan_flags_str(e->u.pkt.flags, fl, sizeof(fl));
+			names_pkt(e->u.pkt.proto, e->u.pkt.flags, fl, sizeof(fl));
 			fprintf(out, ",\"kind\":\"packet\",\"proto\":\"%s\",\"src\":",
-				e->u.pkt.proto == IPPROTO_UDP ? "udp" : "tcp");
+				names_proto(e->u.pkt.proto));
 			js_ep(out, &e->u.pkt.src);
 			fprintf(out, ",\"dst\":");
 			js_ep(out, &e->u.pkt.dst);

@@ -74,7 +74,7 @@ static void holder_line(const struct plan *plan, const struct ev_holder *h, char
 		snprintf(who, sizeof(who), "owned by no process: the kernel keeps it");
 	else
 		snprintf(who, sizeof(who), "owner unknown");
-	snprintf(buf, len, "%s %s %s%s%s", s->proto == IPPROTO_UDP ? "udp" : "tcp",
+	snprintf(buf, len, "%s %s %s%s%s", names_proto(s->proto),
 		 s->proto == IPPROTO_UDP ? (s->state == TCP_ESTABLISHED ? "connected" : "bound")
 					 : tcp_state_name(s->state),
 		 l, s->remote.port ? " > " : "", s->remote.port ? r : "");
@@ -114,10 +114,7 @@ static void print_holders(FILE *out, const struct plan *plan, const struct event
 /* "S.", "P. len 5", "udp len 12" */
 static void pkt_label(const struct pkt *p, char *buf, size_t len)
 {
-	if (p->proto == IPPROTO_UDP)
-		snprintf(buf, len, "udp");
-	else
-		plan_flags_str(p->flags, buf, len);
+	names_pkt(p->proto, p->flags, buf, len);
 	if (p->payload_len)
 		snprintf(buf + strlen(buf), len - strlen(buf), " len %u", p->payload_len);
 }

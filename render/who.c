@@ -80,7 +80,7 @@ void render_who(FILE *out, const struct who_opts *o, const struct who_result *re
 			const struct who_sock *w = &res->socks[k];
 
 			fprintf(out, "%s{\"proto\":\"%s\",\"state\":", k ? "," : "",
-				w->s.proto == IPPROTO_UDP ? "udp" : "tcp");
+				names_proto(w->s.proto));
 			json_str(out, tcp_state_name(w->s.state));
 			fprintf(out, ",\"local\":");
 			json_str(out, endpoint_str(&w->s.local, l, sizeof(l)));
@@ -139,8 +139,7 @@ void render_who(FILE *out, const struct who_opts *o, const struct who_result *re
 		if (w->s.timer)
 			snprintf(timer, sizeof(timer), "%.1f s", w->s.expires_ms / 1000.0);
 		owner_str(w, own, sizeof(own));
-		fprintf(out, "%-5s %-11s %-24s %-24s %-9s %s",
-			w->s.proto == IPPROTO_UDP ? "udp" : "tcp",
+		fprintf(out, "%-5s %-11s %-24s %-24s %-9s %s", names_proto(w->s.proto),
 			w->s.proto == IPPROTO_UDP
 			    ? (w->s.state == TCP_ESTABLISHED ? "connected" : "bound")
 			    : tcp_state_name(w->s.state),

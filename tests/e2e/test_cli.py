@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, validate_report
 
 VERBS = ["run", "list", "restart-check", "who", "doctor", "version", "help"]
 DEMO = "scenarios/timewait/server-closes-first.scn"
@@ -98,7 +98,7 @@ def test_a_report_replaces_the_previous_one_whole_and_leaves_no_temporary_file(b
     link = tmp_path / "link.json"
     link.symlink_to(victim)
     assert bl(bindlab, "run", "-q", "--json", str(out), DEMO).returncode == 0
-    assert json.loads(out.read_text())["format"] == "bindlab-report/1"
+    assert validate_report(out)["format"] == "bindlab-report/1"
     # a symlink is replaced by the report, never followed into its target
     assert bl(bindlab, "run", "-q", "--json", str(link), DEMO).returncode == 0
     assert victim.read_text() == "keep" and not link.is_symlink()
