@@ -73,7 +73,7 @@ static int list_main(int argc, char **argv)
 		fprintf(stderr, "bindlab: list needs a scenario file or directory\n");
 		return EXIT_USAGE;
 	}
-	if (collect(argv + optind, argc - optind, slow, &col, err) < 0) {
+	if (collect(argv + optind, argc - optind, slow, NULL, &col, err) < 0) {
 		fprintf(stderr, "bindlab: %s\n", err);
 		collection_free(&col);
 		return EXIT_USAGE;

@@ -17,6 +17,7 @@ static const struct cli_option run_opts_help[] = {
     {"--json FILE", "write every run as JSON ('-' for stdout; docs/json-report.md)"},
     {"-j N", "run N scenarios at once (default 1, at most 64)"},
     {"--timeout DUR", "bound on one syscall step (default 2000ms; a bare number is ms)"},
+    {"--set NAME=VALUE", "give ${NAME} in the scenarios a value (e.g. --set SERVER=./server)"},
     {"--slow", "also run the scenarios marked '# slow:' under a directory"},
     {"-v, --verbose", "full report for every scenario, not only failing ones"},
     {"-q, --quiet", "verdict lines only"},
@@ -75,11 +76,13 @@ static int run_main(int argc, char **argv)
 	    {"timeout", required_argument, NULL, 't'}, {"verbose", no_argument, NULL, 'v'},
 	    {"quiet", no_argument, NULL, 'q'},	       {"color", no_argument, NULL, 'C'},
 	    {"no-color", no_argument, NULL, 'N'},      {"slow", no_argument, NULL, 'S'},
+	    {"set", required_argument, NULL, 'D'},
 	    {"help", no_argument, NULL, 'h'},	       {NULL, 0, NULL, 0}};
 	struct run_opts ro = {.step_timeout_ms = PLAN_WAIT_DEFAULT_MS, .progress_fd = -1};
 	struct render_opts rep = {0};
 	struct pool_opts po = {.run = &ro, .render = &rep, .jobs = 1};
 	struct collection col = {0};
+	struct plan_defs defs = {0};
 	struct job *jobs = NULL;
 	struct totals tot = {0};
 	int njobs = 0, verbose = 0, quiet = 0, color = -1, with_slow = 0, c, rc = EXIT_USAGE;
@@ -129,6 +132,12 @@ static int run_main(int argc, char **argv)
 		case 'S':
 			with_slow = 1;
 			break;
+		case 'D':
+			if (plan_defs_add(&defs, optarg, err) < 0) {
+				fprintf(stderr, "%s\n", err);
+				return EXIT_USAGE;
+			}
+			break;
 		case 'h':
 			cli_usage(stdout, &command_run);
 			return EXIT_PASS;
@@ -160,7 +169,7 @@ static int run_main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (collect(argv + optind, argc - optind, with_slow, &col, err) < 0) {
+	if (collect(argv + optind, argc - optind, with_slow, &defs, &col, err) < 0) {
 		fprintf(stderr, "bindlab: %s\n", err);
 		goto out;
 	}

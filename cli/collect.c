@@ -62,7 +62,8 @@ static int cmp_file(const void *a, const void *b)
 	return strcmp(((const struct scn_file *)a)->path, ((const struct scn_file *)b)->path);
 }
 
-int collect(char **args, int nargs, int with_slow, struct collection *c, char *err)
+int collect(char **args, int nargs, int with_slow, const struct plan_defs *defs,
+	    struct collection *c, char *err)
 {
 	char perr[ERRLEN];
 
@@ -93,7 +94,7 @@ int collect(char **args, int nargs, int with_slow, struct collection *c, char *e
 	for (int i = 0; i < c->n; i++) {
 		struct scn_file *f = &c->files[i];
 
-		if (plan_parse_file(f->path, &f->plans, &f->nplans, perr) < 0) {
+		if (plan_parse_file_defs(f->path, defs, &f->plans, &f->nplans, perr) < 0) {
 			fprintf(stderr, "%s\n", perr);
 			c->bad++;
 			continue;

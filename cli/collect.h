@@ -22,8 +22,10 @@ struct collection {
 };
 
 /* Collect args (files and directories).  with_slow keeps `# slow:` files
- * of directories.  0, or -1 with err (a path that cannot be read). */
-int collect(char **args, int nargs, int with_slow, struct collection *c, char *err);
+ * of directories; defs are the --set values (may be NULL).  0, or -1 with
+ * err (a path that cannot be read). */
+int collect(char **args, int nargs, int with_slow, const struct plan_defs *defs,
+	    struct collection *c, char *err);
 void collection_free(struct collection *c);
 
 #endif

@@ -21,9 +21,9 @@ static __attribute__((noreturn)) void runner_main(const struct plan *plan,
 	struct job_hdr h;
 	struct job_prog *jp;
 	int *outc;
-	char *text = NULL, *json = NULL;
-	size_t tl = 0, jl = 0;
-	FILE *t, *j;
+	char *text = NULL, *json = NULL, *fail = NULL;
+	size_t tl = 0, jl = 0, fl = 0;
+	FILE *t, *j, *f;
 	struct run_opts mine = *o->run;
 
 	/* The runner and so its world die with bindlab. */
@@ -47,12 +47,15 @@ static __attribute__((noreturn)) void runner_main(const struct plan *plan,
 	timeline_sort(&res->tl);
 	t = open_memstream(&text, &tl);
 	j = open_memstream(&json, &jl);
-	if (!t || !j)
+	f = open_memstream(&fail, &fl);
+	if (!t || !j || !f)
 		_exit(EXIT_USAGE);
 	render_text.write(t, plan, res, o->render);
 	render_json.write(j, plan, res, o->render);
+	render_failure(f, plan, res, o->render);
 	fclose(t);
 	fclose(j);
+	fclose(f);
 	outc = calloc((size_t)(res->nsteps ? res->nsteps : 1), sizeof(*outc));
 	jp = calloc((size_t)(res->nprogs ? res->nprogs : 1), sizeof(*jp));
 	if (!outc || !jp)
@@ -72,10 +75,12 @@ static __attribute__((noreturn)) void runner_main(const struct plan *plan,
 	h.nprogs = res->nprogs;
 	h.textlen = (unsigned)tl;
 	h.jsonlen = (unsigned)jl;
+	h.faillen = (unsigned)fl;
 	if (cli_write_all(fd, &h, sizeof(h)) < 0 ||
 	    cli_write_all(fd, outc, (size_t)h.nsteps * sizeof(*outc)) < 0 ||
 	    cli_write_all(fd, jp, (size_t)h.nprogs * sizeof(*jp)) < 0 ||
-	    cli_write_all(fd, text, tl) < 0 || cli_write_all(fd, json, jl) < 0)
+	    cli_write_all(fd, text, tl) < 0 || cli_write_all(fd, json, jl) < 0 ||
+	    cli_write_all(fd, fail, fl) < 0)
 		_exit(EXIT_USAGE);
 	/* Close before exiting: bindlab can print the verdict while the kernel
 	 * still tears the captures and namespaces down. */
@@ -152,7 +157,8 @@ static int job_parse(struct job *jb)
 	}
 	memcpy(&jb->hdr, jb->buf, sizeof(jb->hdr));
 	need = sizeof(jb->hdr) + (size_t)jb->hdr.nsteps * sizeof(int) +
-	       (size_t)jb->hdr.nprogs * sizeof(struct job_prog) + jb->hdr.textlen + jb->hdr.jsonlen;
+	       (size_t)jb->hdr.nprogs * sizeof(struct job_prog) + jb->hdr.textlen + jb->hdr.jsonlen +
+	       jb->hdr.faillen;
 	if (jb->hdr.nsteps != jb->plan->nsteps || jb->hdr.nprogs < 0 ||
 	    jb->hdr.nprogs > RESULT_PROGS_MAX || need != jb->len) {
 		snprintf(jb->died, sizeof(jb->died), "the runner's report was cut short");
@@ -162,6 +168,7 @@ static int job_parse(struct job *jb)
 	jb->progs = (const struct job_prog *)(jb->outcomes + jb->hdr.nsteps);
 	jb->text = (const char *)(jb->progs + jb->hdr.nprogs);
 	jb->json = jb->text + jb->hdr.textlen;
+	jb->fail = jb->json + jb->hdr.jsonlen;
 	return 0;
 }
 

@@ -1,7 +1,7 @@
 /* pool.h - one runner process per plan, up to N at once, and the job
  * protocol by which a runner hands back its result: a header, the outcome
  * of every step and a summary of every program as data, then the text and
- * JSON the renderers made of it.  Reports come back in plan order. */
+ * JSON the renderers made of it, and the failure block alone.  Reports come back in plan order. */
 #ifndef BINDLAB_POOL_H
 #define BINDLAB_POOL_H
 
@@ -15,7 +15,7 @@ struct job_hdr {
 	int verdict;	 /* enum verdict */
 	int failed_line; /* of the failed step, 0 */
 	int nsteps, nprogs;
-	unsigned textlen, jsonlen;
+	unsigned textlen, jsonlen, faillen;
 };
 
 /* A program, as data: what restart-check and the grader need. */
@@ -40,6 +40,7 @@ struct job {
 	const int *outcomes;	      /* hdr.nsteps of enum outcome */
 	const struct job_prog *progs; /* hdr.nprogs */
 	const char *text, *json;
+	const char *fail; /* hdr.faillen bytes: the failed step, as render_failure() says it */
 	char died[160]; /* why there is no report, when job_parse() failed */
 };
 

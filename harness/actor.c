@@ -255,6 +255,39 @@ static int opt_setsockopt(int fd, const struct step_setsockopt *so)
 	return setsockopt(fd, level, optname, &v, sizeof(v));
 }
 
+/* recv(c, N) = "text": TCP may deliver the text in pieces, so read until
+ * as many bytes as the text came (with eof: until the peer closes), keeping
+ * the first PLAN_DATA_MAX for the comparison.  The step's timeout bounds
+ * the wait (the driver gives up on the actor).  = the bytes read. */
+static long recv_text(int fd, const struct step_recv *rv, struct actor_reply *r)
+{
+	char buf[PLAN_DATA_MAX];
+	long total = 0;
+
+	for (;;) {
+		size_t want = rv->until_eof ? sizeof(buf) : rv->datalen - (size_t)total;
+		ssize_t n;
+
+		if (!rv->until_eof && (size_t)total >= rv->datalen)
+			break;
+		n = recv(fd, buf, want < sizeof(buf) ? want : sizeof(buf), 0);
+		if (n < 0)
+			return total ? total : -1;
+		if (n == 0)
+			break;
+		if (r->datalen < sizeof(r->data)) {
+			size_t keep = sizeof(r->data) - r->datalen;
+
+			if (keep > (size_t)n)
+				keep = (size_t)n;
+			memcpy(r->data + r->datalen, buf, keep);
+			r->datalen += keep;
+		}
+		total += n;
+	}
+	return total;
+}
+
 /* Perform one syscall step in this actor.  fds maps scenario variables to
  * this process's descriptors. */
 static void do_step(const struct plan_step *st, int *fds, struct actor_reply *r)
@@ -305,6 +338,10 @@ static void do_step(const struct plan_step *st, int *fds, struct actor_reply *r)
 			     (struct sockaddr *)&ss, sl);
 		break;
 	case STEP_RECV:
+		if (st->u.recv.has_data) {
+			ret = recv_text(fd, &st->u.recv, r);
+			break;
+		}
 		ret = recv(fd, buf, st->u.recv.max < sizeof(buf) ? st->u.recv.max : sizeof(buf),
 			   st->u.recv.dontwait ? MSG_DONTWAIT : 0);
 		/* eof: what a polite client does before it closes (unread data at

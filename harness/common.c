@@ -253,3 +253,37 @@ int duration_parse(const char *s, long max_ms, int unit_ms_default, long *ms)
 	*ms = (long)(v + 0.5);
 	return 0;
 }
+
+void data_quoted(const char *data, size_t n, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	if (len < 8) {
+		if (len)
+			buf[0] = '\0';
+		return;
+	}
+	buf[o++] = '"';
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)data[i];
+		char one[8];
+
+		if (c == '\n' || c == '\r' || c == '\t' || c == '"' || c == '\\')
+			snprintf(one, sizeof(one), "\\%c",
+				 c == '\n' ? 'n' : c == '\r' ? 'r' : c == '\t' ? 't' : (char)c);
+		else if (c < 0x20 || c >= 0x7f)
+			snprintf(one, sizeof(one), "\\x%02x", c);
+		else
+			snprintf(one, sizeof(one), "%c", c);
+		/* room for this, the closing quote, "..." and NUL */
+		if (o + strlen(one) + 5 > len) {
+			memcpy(buf + o, "...", 3);
+			o += 3;
+			break;
+		}
+		memcpy(buf + o, one, strlen(one));
+		o += strlen(one);
+	}
+	buf[o++] = '"';
+	buf[o] = '\0';
+}

@@ -28,6 +28,9 @@ int errf(char *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 const char *errno_name(int e);
 /* A syscall result as scenarios write it: "0", "5", "-1 EADDRINUSE". */
 void result_str(long ret, int err, char *buf, size_t len);
+/* n bytes of data as a scenario string: "hello\n" (C escapes, \xHH for
+ * other bytes), cut with "..." to fit len. */
+void data_quoted(const char *data, size_t n, char *buf, size_t len);
 /* EADDRINUSE for "EADDRINUSE"; -1 if the name is not an errno. */
 int errno_from_name(const char *name);
 

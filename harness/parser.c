@@ -300,11 +300,48 @@ static const struct {
     {"stop", STEP_STOP, 1, 2},	       {"wait", STEP_WAIT, 1, 1},
 };
 
+/* recv(c, 64) = "hello\n": the bytes the peer must send. */
+static int parse_result_data(struct ps *ps, const char *s, int col, struct plan_step *st)
+{
+	struct step_recv *rv = &st->u.recv;
+	struct tok t;
+	size_t l;
+
+	if (st->kind != STEP_RECV)
+		return perr(ps, col, "only recv() can expect text: write = 5 for a count");
+	lex_copy(t.s, sizeof(t.s), s);
+	l = strlen(t.s);
+	while (l && (t.s[l - 1] == ' ' || t.s[l - 1] == '\t'))
+		t.s[--l] = '\0';
+	t.col = col;
+	if (arg_data(ps, &t, rv->data, &rv->datalen) < 0)
+		return -1;
+	if (rv->dontwait)
+		return perr(ps, col, "recv(..., dontwait) cannot expect text: it does not wait");
+	if (!rv->until_eof && rv->datalen > rv->max)
+		return perr(ps, col, "the text is %zu bytes, more than recv() reads (%zu)",
+			    rv->datalen, rv->max);
+	rv->has_data = 1;
+	st->expect.has_expect = 1;
+	st->expect.value = (long)rv->datalen;
+	st->expect.pos.line = ps->src.line;
+	st->expect.pos.column = col;
+	return 0;
+}
+
 static int parse_result(struct ps *ps, const char *s, int col, struct plan_step *st)
 {
 	struct tok t[3];
-	int n = lex_split_ws(s, col, t, 3);
+	int n;
 	long v;
+
+	while (*s == ' ' || *s == '\t') {
+		s++;
+		col++;
+	}
+	if (*s == '"')
+		return parse_result_data(ps, s, col, st);
+	n = lex_split_ws(s, col, t, 3);
 
 	if (n <= 0)
 		return perr(ps, col, "expected a result after '='");
@@ -848,7 +885,7 @@ static int parse_socket_check(struct ps *ps, struct plan_step *st, char *rest, i
 
 /* "expect traced HOST CALL(ARGS) [= RESULT] [within DUR]": a socket call of
  * a program started with run(), as libbindlab-trace.so reported it. */
-static int parse_traced(struct ps *ps, const char *line, int col0, int restcol)
+static int parse_traced(struct ps *ps, const char *line, int col0, int restcol, int negate)
 {
 	char buf[LEX_LINE_MAX + 1], *rest, *open, *close;
 	struct tok t[2];
@@ -859,10 +896,18 @@ static int parse_traced(struct ps *ps, const char *line, int col0, int restcol)
 	if (!st)
 		return -1;
 	tr = &st->u.traced;
+	tr->negate = negate;
 	lex_copy(buf, sizeof(buf), line + (restcol - col0));
 	rest = buf;
+	tr->within_ms = -1;
 	if (cut_within(ps, rest, restcol, &tr->within_ms) < 0)
 		return -1;
+	/* "not traced" looks at what was made so far: nothing to wait for */
+	if (negate && tr->within_ms >= 0)
+		return perr(ps, restcol,
+			    "'expect not traced' takes no 'within': it looks at the calls made so far");
+	if (tr->within_ms < 0)
+		tr->within_ms = negate ? 0 : PLAN_WAIT_DEFAULT_MS;
 	if (lex_split_ws(rest, restcol, t, 2) < 2)
 		return perr(ps, restcol,
 			    "expected: expect traced HOST bind(ADDRESS:PORT) = RESULT");
@@ -908,13 +953,23 @@ static int parse_traced(struct ps *ps, const char *line, int col0, int restcol)
 		long v;
 
 		tr->call = STEP_SETSOCKOPT;
-		if (n != 2)
+		if (n < 2)
 			return perr(ps, acol, "setsockopt takes OPTION, VALUE here");
 		if (names_opt_from_name(a[0].s, &tr->opt) < 0)
 			return perr(ps, a[0].col, "unknown socket option '%s'", a[0].s);
+		if (tr->opt == OPT_SO_LINGER ? n != 3 : n != 2)
+			return perr(ps, acol,
+				    tr->opt == OPT_SO_LINGER
+					? "SO_LINGER takes ONOFF, SECONDS here: setsockopt(SO_LINGER, 1, 0)"
+					: "setsockopt takes OPTION, VALUE here");
 		if (arg_int(ps, &a[1], 0, 1 << 30, &v) < 0)
 			return -1;
 		tr->val = (int)v;
+		if (n == 3) {
+			if (arg_int(ps, &a[2], 0, 1 << 30, &v) < 0)
+				return -1;
+			tr->linger_secs = (int)v;
+		}
 	} else {
 		return perr(ps, t[1].col,
 			    "cannot expect a traced '%s': bind, listen, connect or setsockopt",
@@ -979,7 +1034,14 @@ static int parse_check(struct ps *ps, const char *line, int col0)
 	int ispk = !strcmp(t[what].s, "packets");
 
 	if (!wait && !strcmp(t[what].s, "traced"))
-		return parse_traced(ps, line, col0, t[what].col + 6);
+		return parse_traced(ps, line, col0, t[what].col + 6, 0);
+	if (!wait && !strcmp(t[what].s, "not")) {
+		struct tok t3[3];
+
+		if (lex_split_ws(line, col0, t3, 3) < 3 || strcmp(t3[2].s, "traced"))
+			return perr(ps, t[what].col, "expected 'expect not traced'");
+		return parse_traced(ps, line, col0, t3[2].col + 6, 1);
+	}
 	if (!ispk && strcmp(t[what].s, "socket"))
 		return perr(ps, t[what].col, "expected 'packets', 'socket' or 'traced', not '%s'",
 			    t[what].s);
@@ -1207,7 +1269,7 @@ void plan_free(struct plan *plans, int nplans)
 }
 
 static int parse_variant(struct ps *ps, struct line *lines, int nlines, const struct table *tb,
-			 int row)
+			 int row, const struct plan_defs *defs)
 {
 	for (int i = 0; i < nlines; i++) {
 		char buf[LEX_LINE_MAX + 1];
@@ -1217,7 +1279,7 @@ static int parse_variant(struct ps *ps, struct line *lines, int nlines, const st
 		ps->src.line = i + 1;
 		if (variant_is_table_line(lines[i].text))
 			continue;
-		if (variant_substitute(&ps->src, lines[i].text, lines[i].col, tb, row, buf,
+		if (variant_substitute(&ps->src, lines[i].text, lines[i].col, tb, row, defs, buf,
 				       sizeof(buf)) < 0)
 			return -1;
 		if (parse_line(ps, buf, lines[i].col) < 0)
@@ -1269,6 +1331,12 @@ const char *plan_meta(const struct plan *plan, const char *key)
 
 int plan_parse_string(const char *file, const char *text, struct plan **plans, int *nplans,
 		      char *err)
+{
+	return plan_parse_string_defs(file, text, NULL, plans, nplans, err);
+}
+
+int plan_parse_string_defs(const char *file, const char *text, const struct plan_defs *defs,
+			   struct plan **plans, int *nplans, char *err)
 {
 	struct ps ps = {.src = {.file = file, .err = err, .line = 1}};
 	struct line *lines = NULL;
@@ -1322,7 +1390,7 @@ int plan_parse_string(const char *file, const char *text, struct plan **plans, i
 				 tb->cols[k], tb->cells[r][k]);
 		}
 		*nplans = r + 1;
-		if (parse_variant(&ps, lines, nlines, tb, r) < 0)
+		if (parse_variant(&ps, lines, nlines, tb, r, defs) < 0)
 			goto out;
 	}
 	*plans = out;
@@ -1340,6 +1408,12 @@ out:
 }
 
 int plan_parse_file(const char *path, struct plan **plans, int *nplans, char *err)
+{
+	return plan_parse_file_defs(path, NULL, plans, nplans, err);
+}
+
+int plan_parse_file_defs(const char *path, const struct plan_defs *defs, struct plan **plans,
+			 int *nplans, char *err)
 {
 	FILE *f = fopen(path, "re");
 	char *buf = NULL;
@@ -1380,7 +1454,7 @@ int plan_parse_file(const char *path, struct plan **plans, int *nplans, char *er
 		free(buf);
 		return errf(err, "%s:%d:%d: NUL byte: not a text file", path, line, col);
 	}
-	rc = plan_parse_string(path, buf, plans, nplans, err);
+	rc = plan_parse_string_defs(path, buf, defs, plans, nplans, err);
 	free(buf);
 	return rc;
 }

@@ -179,10 +179,15 @@ struct step_send {	    /* send(s, "text"), sendto(s, ADDR, 5) */
 	char data[PLAN_DATA_MAX];
 	size_t len;
 };
-struct step_recv {     /* recv(s, 5[, dontwait|eof]) */
+struct step_recv {     /* recv(s, 5[, dontwait|eof]) [= "text"] */
 	size_t max;    /* bytes to read at most */
 	int dontwait;  /* MSG_DONTWAIT: nothing there gives -1 EAGAIN at once */
 	int until_eof; /* read (and drop) until EOF; = the bytes read */
+	/* `= "text"`: read until that many bytes came (or EOF), and they must
+	 * be exactly these (with eof: everything up to EOF) */
+	int has_data;
+	char data[PLAN_DATA_MAX];
+	size_t datalen;
 };
 struct step_fork {  /* server/2: fork(server) */
 	int parent; /* the process copied; plan_step.proc is the new one */
@@ -223,12 +228,14 @@ struct step_fastforward { /* fast-forward timewait HOST LOCAL */
 	struct endpoint local;
 	int local_any_port;
 };
-struct step_traced { /* expect traced HOST|PROG CALL(...) [before bind(...)] = R */
+struct step_traced { /* expect [not] traced HOST|PROG CALL(...) [before bind(...)] = R */
+	int negate;  /* "expect not traced": holds when no such call was made */
 	int prog;    /* the variable run() named, or -1: any program on host */
 	int call; /* the call looked for: STEP_BIND, STEP_CONNECT, STEP_LISTEN, STEP_SETSOCKOPT */
 	struct endpoint ep; /* bind, connect; ep.addr.family 0: any address */
 	enum plan_opt opt;  /* setsockopt */
-	int val;
+	int val;	    /* on/off options: 1 matches any nonzero value */
+	int linger_secs;    /* SO_LINGER: l_linger (val is l_onoff) */
 	int has_before;		/* "... before bind(ADDR)": a later bind of that socket */
 	struct endpoint before; /* that bind's address (family 0: any) */
 	long within_ms;
@@ -307,6 +314,23 @@ struct plan {
 	int nmeta;
 };
 
+/* Values given from outside the file: `bindlab run --set SERVER=./server`
+ * (`bindlab check` sets SERVER to the student's program).  A scenario says
+ * ${SERVER}; names are upper case, so that they never meet a variant
+ * table's (lower-case) columns. */
+#define PLAN_DEFS_MAX 8
+#define PLAN_DEF_VALUE_MAX 200
+
+struct plan_defs {
+	char name[PLAN_DEFS_MAX][PLAN_NAME_MAX];
+	char value[PLAN_DEFS_MAX][PLAN_DEF_VALUE_MAX];
+	int n;
+};
+
+/* Add "NAME=VALUE" to defs.  0, or -1 with err (a bad name, a value with a
+ * quote, a backslash or a control character, too many). */
+int plan_defs_add(struct plan_defs *defs, const char *assignment, char *err);
+
 /* The value of key in the plan's opening comments, or NULL. */
 const char *plan_meta(const struct plan *plan, const char *key);
 
@@ -316,6 +340,11 @@ int plan_parse_file(const char *path, struct plan **plans, int *nplans, char *er
 /* The same from a string; file is only used in messages. */
 int plan_parse_string(const char *file, const char *text, struct plan **plans, int *nplans,
 		      char *err);
+/* The same, with ${NAME} replaced by the value defs gives (defs may be NULL). */
+int plan_parse_file_defs(const char *path, const struct plan_defs *defs, struct plan **plans,
+			 int *nplans, char *err);
+int plan_parse_string_defs(const char *file, const char *text, const struct plan_defs *defs,
+			   struct plan **plans, int *nplans, char *err);
 void plan_free(struct plan *plans, int nplans);
 
 #endif

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "names.h"
 #include "runner.h"
 
 struct endpoint program_trace_endpoint(const struct trace_rec *t)
@@ -255,5 +256,45 @@ void program_finish(struct runner *r)
 			if (fds[j] >= 0)
 				close(fds[j]);
 		live->fd_out = live->fd_err = live->fd_trace = -1;
+	}
+}
+
+/* "bind(3, 0.0.0.0:8080) = -1 EADDRINUSE" for a traced call. */
+void program_trace_str(const struct trace_rec *t, char *buf, size_t len)
+{
+	char res[48], ep[80] = "";
+
+	result_str((long)t->ret, t->err, res, sizeof(res));
+	if (t->call == TRACE_BIND || t->call == TRACE_CONNECT) {
+		struct endpoint e = program_trace_endpoint(t);
+
+		endpoint_str(&e, ep, sizeof(ep));
+	}
+	switch (t->call) {
+	case TRACE_SOCKET:
+		snprintf(buf, len, "socket(%s, %s) = %s",
+			 t->family == AF_INET6 ? "AF_INET6" : "AF_INET",
+			 (t->port & 0xf) == SOCK_DGRAM ? "SOCK_DGRAM" : "SOCK_STREAM", res);
+		break;
+	case TRACE_SETSOCKOPT: {
+		enum plan_opt opt;
+		int known = names_opt_from_sockopt(t->level, t->optname, &opt) == 0;
+
+		if (known && opt == OPT_SO_LINGER)
+			snprintf(buf, len, "setsockopt(%d, SO_LINGER, %d, %d) = %s", t->fd,
+				 t->optval, t->optval2, res);
+		else
+			snprintf(buf, len, "setsockopt(%d, %s, %d) = %s", t->fd,
+				 known ? names_opt(opt) : "other", t->optval, res);
+	} break;
+	case TRACE_BIND:
+	case TRACE_CONNECT:
+		snprintf(buf, len, "%s(%d, %s) = %s", names_trace_call(t->call), t->fd, ep, res);
+		break;
+	case TRACE_EXIT:
+		snprintf(buf, len, "exit");
+		break;
+	default:
+		snprintf(buf, len, "%s(%d) = %s", names_trace_call(t->call), t->fd, res);
 	}
 }

@@ -28,6 +28,8 @@ struct endpoint;
 
 /* The address of a traced bind or connect. */
 struct endpoint program_trace_endpoint(const struct trace_rec *t);
+/* "bind(3, 0.0.0.0:8080) = -1 EADDRINUSE": a traced call as C reads it. */
+void program_trace_str(const struct trace_rec *t, char *buf, size_t len);
 
 /* The run step i: pipes for the program's stdout, stderr and trace go to
  * the actor, which starts the program; the runner keeps the read ends.

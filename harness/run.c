@@ -291,6 +291,24 @@ static int step_call(struct runner *r, int i)
 	if (rc < 0)
 		return -1;
 
+	if (st->kind == STEP_RECV && st->u.recv.has_data) {
+		const struct step_recv *rv = &st->u.recv;
+		char wtext[160], gtext[160];
+
+		data_quoted(rv->data, rv->datalen, wtext, sizeof(wtext));
+		if (rep.ret == -1)
+			return runner_check(r, i, 0, "expected %s, got -1 %s — %s", wtext,
+					    errno_name(rep.err), strerror(rep.err));
+		if ((size_t)rep.ret == rv->datalen && rep.datalen == rv->datalen &&
+		    !memcmp(rep.data, rv->data, rv->datalen))
+			return 0;
+		data_quoted(rep.data, rep.datalen, gtext, sizeof(gtext));
+		return runner_check(r, i, 0, "expected %s (%zu bytes), received %s (%ld bytes%s)",
+				    wtext, rv->datalen, gtext, rep.ret,
+				    rv->until_eof || (size_t)rep.ret >= rv->datalen
+					? ""
+					: ", then the peer closed");
+	}
 	result_str(rep.ret, rep.err, got, sizeof(got));
 	ok = result_ok(st, &rep);
 	if (st->expect.has_expect && !st->expect.any)

@@ -1,6 +1,7 @@
 /* variant.c - see variant.h */
 #include "variant.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -94,8 +95,50 @@ int variant_read_table(struct src *src, struct line *lines, int nlines, struct t
 }
 
 /* Replace ${col} in s by the row's cells into out. */
+/* NAME of --set: upper case, digits and '_', not starting with a digit. */
+int plan_def_is_name(const char *s)
+{
+	if (!*s || isdigit((unsigned char)*s))
+		return 0;
+	for (; *s; s++)
+		if (!isupper((unsigned char)*s) && !isdigit((unsigned char)*s) && *s != '_')
+			return 0;
+	return 1;
+}
+
+int plan_defs_add(struct plan_defs *defs, const char *a, char *err)
+{
+	const char *eq = strchr(a, '=');
+	size_t nl = eq ? (size_t)(eq - a) : 0;
+	char name[PLAN_NAME_MAX];
+
+	if (!eq || !nl || nl >= PLAN_NAME_MAX)
+		return errf(err, "bindlab: --set takes NAME=VALUE, not '%s'", a);
+	snprintf(name, sizeof(name), "%.*s", (int)nl, a);
+	if (!plan_def_is_name(name))
+		return errf(err, "bindlab: --set %s: a name is upper case (A-Z, 0-9, _), as in ${SERVER}",
+			    name);
+	if (strlen(eq + 1) >= PLAN_DEF_VALUE_MAX)
+		return errf(err, "bindlab: --set %s: the value is longer than %d bytes", name,
+			    PLAN_DEF_VALUE_MAX - 1);
+	for (const char *v = eq + 1; *v; v++)
+		if (*v == '"' || *v == '\\' || (unsigned char)*v < 0x20 || *v == 0x7f)
+			return errf(err,
+				    "bindlab: --set %s: the value cannot hold a quote, a backslash or a control character",
+				    name);
+	for (int k = 0; k < defs->n; k++)
+		if (!strcmp(defs->name[k], name))
+			return errf(err, "bindlab: --set %s given twice", name);
+	if (defs->n == PLAN_DEFS_MAX)
+		return errf(err, "bindlab: at most %d --set values", PLAN_DEFS_MAX);
+	snprintf(defs->name[defs->n], PLAN_NAME_MAX, "%s", name);
+	snprintf(defs->value[defs->n], PLAN_DEF_VALUE_MAX, "%s", eq + 1);
+	defs->n++;
+	return 0;
+}
+
 int variant_substitute(struct src *src, const char *s, int col0, const struct table *tb, int row,
-		       char *out, size_t outlen)
+		       const struct plan_defs *defs, char *out, size_t outlen)
 {
 	size_t o = 0;
 
@@ -107,16 +150,30 @@ int variant_substitute(struct src *src, const char *s, int col0, const struct ta
 
 			if (!end)
 				return src_err(src, col0 + (int)i, "unterminated '${'");
+			const char *cell = NULL;
+
 			snprintf(name, sizeof(name), "%.*s", (int)(end - s - i - 2), s + i + 2);
-			for (k = 0; k < tb->ncols; k++)
-				if (!strcmp(tb->cols[k], name))
-					break;
-			if (!tb->line)
-				return src_err(src, col0 + (int)i,
-					       "'${%s}' but no table defines columns", name);
-			if (k == tb->ncols)
-				return src_err(src, col0 + (int)i, "unknown column '${%s}'", name);
-			const char *cell = tb->cells[row][k];
+			if (plan_def_is_name(name)) {
+				for (k = 0; defs && k < defs->n; k++)
+					if (!strcmp(defs->name[k], name))
+						cell = defs->value[k];
+				if (!cell)
+					return src_err(src, col0 + (int)i,
+						       "'${%s}' is not set: give --set %s=VALUE",
+						       name, name);
+			} else {
+				for (k = 0; k < tb->ncols; k++)
+					if (!strcmp(tb->cols[k], name))
+						break;
+				if (!tb->line)
+					return src_err(src, col0 + (int)i,
+						       "'${%s}' but no table defines columns",
+						       name);
+				if (k == tb->ncols)
+					return src_err(src, col0 + (int)i,
+						       "unknown column '${%s}'", name);
+				cell = tb->cells[row][k];
+			}
 
 			if (o + strlen(cell) >= outlen)
 				return src_err(src, col0 + (int)i,

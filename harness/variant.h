@@ -22,8 +22,11 @@ struct table {
 int variant_read_table(struct src *src, struct line *lines, int nlines, struct table *tb);
 /* Is the line a table or variant statement (read by variant_read_table)? */
 int variant_is_table_line(const char *text);
-/* Replace ${col} in s by the row's cells into out. */
+/* Is s a --set name (upper case)? */
+int plan_def_is_name(const char *s);
+/* Replace ${col} in s by the row's cells, and ${NAME} by defs' values
+ * (defs may be NULL), into out. */
 int variant_substitute(struct src *src, const char *s, int col0, const struct table *tb, int row,
-		       char *out, size_t outlen);
+		       const struct plan_defs *defs, char *out, size_t outlen);
 
 #endif

@@ -6,6 +6,7 @@
 
 #include "jsonw.h"
 #include "names.h"
+#include "program.h"
 #include "render.h"
 
 static void js_ep(FILE *out, const struct endpoint *e)
@@ -186,7 +187,7 @@ static void json(FILE *out, const struct plan *plan, const struct result *res,
 		case EV_TRACE: {
 			char tl[200];
 
-			render_trace_line(&e->u.trace.rec, tl, sizeof(tl));
+			program_trace_str(&e->u.trace.rec, tl, sizeof(tl));
 			fprintf(out, ",\"kind\":\"traced\",\"program\":%d,\"pid\":%d,\"call\":",
 				e->u.trace.prog, e->u.trace.rec.pid);
 			json_str(out, names_trace_call(e->u.trace.rec.call));

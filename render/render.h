@@ -32,8 +32,12 @@ void render_json_begin(FILE *out, const char *version);
 void render_json_sep(FILE *out, int nth);
 void render_json_end(FILE *out, const char *extra);
 
-/* "bind(3, 0.0.0.0:8080) = -1 EADDRINUSE" for a traced call (words.c). */
-void render_trace_line(const struct trace_rec *t, char *buf, size_t len);
+/* The failed step of a FAIL result: "FAIL file:line: step", what was
+ * expected and what happened, who is in the way (text.c).  Nothing for a
+ * pass or an error. */
+void render_failure(FILE *out, const struct plan *plan, const struct result *res,
+		    const struct render_opts *o);
+
 /* "stopped: ended by signal 15" for how a program ended (words.c). */
 void render_prog_end(const struct result_program *pg, char *buf, size_t len);
 

@@ -1,5 +1,6 @@
 /* report.c - see report.h */
 #include "names.h"
+#include "program.h"
 #include "render.h"
 
 #include <errno.h>
@@ -165,6 +166,48 @@ static void packet_line(FILE *out, const struct plan *plan, const struct event *
 	fprintf(out, "%s  %*s %s %s\n", t, COL_W - 1, l, arrow, r);
 }
 
+/* The failed step: where, what was expected and what happened, then who
+ * is in the way.  For a traced call, the holders are those of the
+ * program's refused bind on that host. */
+void render_failure(FILE *out, const struct plan *plan, const struct result *res,
+		    const struct render_opts *o)
+{
+	const struct plan_step *st;
+	char line[512];
+	int shown = 0;
+
+	if (res->verdict != VERDICT_FAIL || res->failed_step < 0)
+		return;
+	st = &plan->steps[res->failed_step];
+	fprintf(out, "%sFAIL%s %s:%d: %s\n", RED(o), OFF(o), plan->file, st->pos.line, st->text);
+	for (size_t i = 0; i < res->tl.n; i++) {
+		const struct event *e = &res->tl.ev[i];
+
+		if (e->kind == EV_CHECK && !e->u.check.ok && e->u.check.step == res->failed_step)
+			fprintf(out, "     %s\n", e->u.check.msg);
+	}
+	for (size_t i = 0; i < res->tl.n && !shown; i++) {
+		const struct event *e = &res->tl.ev[i];
+		const struct ev_explain *x = event_explain(e);
+		int mine = (e->kind == EV_CALL && e->u.call.step == res->failed_step) ||
+			   (e->kind == EV_TRACE && st->kind == STEP_EXPECT_TRACED &&
+			    e->host == st->host);
+
+		if (!mine || !x || !x->nholders)
+			continue;
+		for (int k = 0; k < x->nholders; k++) {
+			holder_line(plan, &x->holders[k], line, sizeof(line));
+			fprintf(out, "     in the way: %s\n", line);
+			if (x->holders[k].why[0])
+				fprintf(out, "     why: %s\n", x->holders[k].why);
+		}
+		shown = 1;
+	}
+	if (res->steps_run < plan->nsteps)
+		fprintf(out, "     %d later step%s not run\n", plan->nsteps - res->steps_run,
+			plan->nsteps - res->steps_run > 1 ? "s" : "");
+}
+
 static void text(FILE *out, const struct plan *plan, const struct result *res,
 		 const struct render_opts *o)
 {
@@ -264,7 +307,7 @@ static void text(FILE *out, const struct plan *plan, const struct result *res,
 		case EV_TRACE: {
 			char tl[200];
 
-			render_trace_line(&e->u.trace.rec, tl, sizeof(tl));
+			program_trace_str(&e->u.trace.rec, tl, sizeof(tl));
 			snprintf(line, sizeof(line), "{%s %d} %s", res->progs[e->u.trace.prog].cmd,
 				 e->u.trace.rec.pid, tl);
 			ladder_line(out, plan->nhosts, e->host, t, line);
@@ -302,35 +345,8 @@ static void text(FILE *out, const struct plan *plan, const struct result *res,
 				pg->dropped);
 	}
 	if (res->verdict == VERDICT_FAIL && res->failed_step >= 0) {
-		const struct plan_step *st = &plan->steps[res->failed_step];
-
-		fprintf(out, "\n%sFAIL%s %s:%d: %s\n", RED(o), OFF(o), plan->file, st->pos.line,
-			st->text);
-		/* what was expected and what happened, then who is in the way */
-		for (size_t i = 0; i < res->tl.n; i++) {
-			const struct event *e = &res->tl.ev[i];
-
-			if (e->kind == EV_CHECK && !e->u.check.ok &&
-			    e->u.check.step == res->failed_step)
-				fprintf(out, "     %s\n", e->u.check.msg);
-		}
-		for (size_t i = 0; i < res->tl.n; i++) {
-			const struct event *e = &res->tl.ev[i];
-
-			const struct ev_explain *x = &e->u.call.expl;
-
-			if (e->kind == EV_CALL && e->u.call.step == res->failed_step)
-				for (int k = 0; k < x->nholders; k++) {
-					holder_line(plan, &x->holders[k], line, sizeof(line));
-					fprintf(out, "     in the way: %s\n", line);
-					if (x->holders[k].why[0])
-						fprintf(out, "     why: %s\n", x->holders[k].why);
-				}
-		}
-		if (res->steps_run < plan->nsteps)
-			fprintf(out, "     %d later step%s not run\n",
-				plan->nsteps - res->steps_run,
-				plan->nsteps - res->steps_run > 1 ? "s" : "");
+		fputc('\n', out);
+		render_failure(out, plan, res, o);
 	}
 	if (res->verdict == VERDICT_ERROR)
 		fprintf(out, "\n%sERROR%s %s: %s\n", RED(o), OFF(o), plan->file, res->error);

@@ -99,6 +99,8 @@ int setsockopt(int fd, int level, int optname, const void *optval, socklen_t opt
 	REAL(setsockopt);
 	if (optval && optlen >= sizeof(int))
 		memcpy(&r.optval, optval, sizeof(int));
+	if (optval && optlen >= 2 * sizeof(int))
+		memcpy(&r.optval2, (const char *)optval + sizeof(int), sizeof(int));
 	r.t_start = now();
 	v = real_setsockopt(fd, level, optname, optval, optlen);
 	DONE(r, v);

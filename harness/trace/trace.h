@@ -26,6 +26,7 @@ struct trace_rec {
 	int64_t ret;			/* TRACE_EXIT: the exit status */
 	int32_t err;			/* errno when ret == -1 */
 	int32_t level, optname, optval; /* TRACE_SETSOCKOPT (optval: the first int) */
+	int32_t optval2;		/* the second int (SO_LINGER's l_linger), 0 */
 	int32_t family, port;		/* TRACE_BIND, CONNECT: the address; SOCKET: family, type */
 	uint8_t addr[16];
 	uint64_t t_start, t_end; /* CLOCK_REALTIME ns, the clock of the timeline */
