@@ -206,6 +206,27 @@ void render_failure(FILE *out, const struct plan *plan, const struct result *res
 	if (res->steps_run < plan->nsteps)
 		fprintf(out, "     %d later step%s not run\n", plan->nsteps - res->steps_run,
 			plan->nsteps - res->steps_run > 1 ? "s" : "");
+	/* what the programs did: how each ended, the end of what it said */
+	for (int k = 0; k < res->nprogs; k++) {
+		const struct result_program *pg = &res->progs[k];
+		size_t from = pg->errlen;
+
+		render_prog_end(pg, line, sizeof(line));
+		fprintf(out, "     program %s (line %d): %s\n", pg->cmd,
+			plan->steps[pg->step].pos.line, line);
+		/* the last 3 lines of its stderr */
+		for (int nl = 0; from > 0; from--)
+			if (pg->err[from - 1] == '\n' && from < pg->errlen && ++nl == 3)
+				break;
+		for (size_t a = from; a < pg->errlen;) {
+			size_t b = a;
+
+			while (b < pg->errlen && pg->err[b] != '\n')
+				b++;
+			fprintf(out, "       stderr | %.*s\n", (int)(b - a), pg->err + a);
+			a = b + 1;
+		}
+	}
 }
 
 static void text(FILE *out, const struct plan *plan, const struct result *res,

@@ -1,0 +1,71 @@
+/* lab.h - a numbered lab as data: its folder under labs/, what lab.conf
+ * says about it, the staff folder beside labs/ (reference solution, hidden
+ * checks, wrong fixes; absent from a student's handout), and its checks
+ * with their points, read from each check's opening comments:
+ *
+ *   # check: the server can be restarted at once after it served a client
+ *   # points: 3
+ *   # hint: one sentence that teaches
+ *
+ * A check passes when its scenario (every variant of it) passes. */
+#ifndef BINDLAB_LAB_H
+#define BINDLAB_LAB_H
+
+#include <limits.h>
+
+#include "plan.h"
+
+#define LAB_POINTS_MAX 100 /* of one check */
+
+struct lab_check {
+	char path[PATH_MAX];
+	char id[64];	 /* the file stem: "02-restart-at-once" */
+	char name[400];	 /* "# check:" */
+	char hint[400];	 /* "# hint:", or "" */
+	int points;	 /* "# points:" */
+	int hidden;	 /* from the staff folder */
+	struct plan *plans; /* parsed with the --set values (one per variant) */
+	int nplans;
+};
+
+struct lab {
+	char dir[PATH_MAX];   /* labs/02-rapid-restart */
+	char staff[PATH_MAX]; /* staff/02-rapid-restart, "" when there is none */
+	int number;	      /* 2 */
+	char slug[64];	      /* "02-rapid-restart" */
+	/* lab.conf */
+	char title[128];
+	char program[32]; /* what the student's make builds: "server" */
+	char time[32], needs[64], verdict[32];
+	char advice[400], teaches[400];
+	struct lab_check *checks; /* visible first, then hidden; each sorted by id */
+	int nchecks;
+};
+
+/* The labs folder: root if given, else $BINDLAB_LABS, else labs/ beside the
+ * folder of the running bindlab (build/..), else ./labs.  0, or -1 with err. */
+int lab_root(const char *given, char *out, size_t outlen, char *err);
+
+/* The labs under root, by number: slugs[] of the NN-slug folders (at most
+ * max).  Returns how many, or -1 with err. */
+int lab_list(const char *root, char slugs[][64], int max, char *err);
+
+/* Open lab `which` ("2", "02" or "02-rapid-restart") under root and read
+ * its lab.conf.  0, or -1 with err. */
+int lab_open(const char *root, const char *which, struct lab *lab, char *err);
+
+/* Read the lab's visible checks (and with_hidden: the staff's hidden ones),
+ * parsing each with defs.  0, or -1 with err (a check without points, a
+ * scenario that does not parse, no hidden checks where asked). */
+int lab_load_checks(struct lab *lab, int with_hidden, const struct plan_defs *defs, char *err);
+
+/* Points of the checks (visible only, or all). */
+int lab_points(const struct lab *lab, int with_hidden);
+
+/* The variable the lab's checks name the program by: "SERVER" for
+ * program "server". */
+void lab_program_var(const struct lab *lab, char *out, size_t outlen);
+
+void lab_free(struct lab *lab);
+
+#endif
