@@ -1,6 +1,9 @@
 # bindlab - build the harness, run the labs, run the tests.
 #
 #   make            build build/bindlab
+#   make lab N=1    install missing packages, build, walk through lab 1
+#   make check N=1  check your fix of lab 1 (DIR=folder: another folder than the starter)
+#   make handout    a student's archive: build/bindlab-handout.tar.gz (no staff/, no tests/)
 #   make demo       install missing packages, then run the rapid-restart demo
 #   make test       unit tests (also under ASan/UBSan) and end-to-end tests
 #   make fmt lint   clang-format / clang-tidy + cppcheck
@@ -31,15 +34,16 @@ LIB_SRC     := $(HARNESS_SRC)
 C_ALL       := $(BINDLAB_SRC) harness/trace/libbindlab-trace.c $(wildcard harness/*.h harness/trace/*.h \
                render/*.h grade/*.h cli/*.h) $(wildcard tests/unit/*.c tests/unit/*.h tests/servers/*.c)
 UNIT_SRC    := $(sort $(wildcard tests/unit/test_*.c))
+# (a student's handout has no tests/: then there are no test servers)
 SERVERS     := $(patsubst tests/servers/%.c,$(BUILD)/servers/%,$(sort $(wildcard tests/servers/*.c))) \
-               $(BUILD)/servers/server-static
+               $(if $(wildcard tests/servers/server.c),$(BUILD)/servers/server-static)
 DEPS_DEB     = build-essential libpcap-dev libmnl-dev libcunit1-dev python3-pytest python3-jsonschema \
                tcpdump tshark iproute2 socat
 
 obj = $(patsubst %.c,$(1)/%.o,$(2))
 
 .PHONY: all demo deps test unit unit-asan e2e e2e-slow fmt fmt-check lint bench clean repeat \
-	matrix repeat-library check-layers
+	matrix repeat-library check-layers lab check handout
 
 all: $(BUILD)/bindlab $(BUILD)/libbindlab-trace.so $(SERVERS)
 
@@ -142,6 +146,24 @@ deps:
 demo: deps
 	@$(MAKE) --no-print-directory all
 	$(BUILD)/bindlab run scenarios/timewait/server-closes-first.scn
+
+# the labs (labs/README.md): N is the lab's number
+N ?= 1
+lab: deps
+	@$(MAKE) --no-print-directory all
+	$(BUILD)/bindlab lab $(N)
+
+check: all
+	$(BUILD)/bindlab check $(N) $(DIR)
+
+# What a student receives: the committed files but the staff's (solutions,
+# hidden checks, wrong fixes), the tests, the benchmarks and CI.
+HANDOUT = $(BUILD)/bindlab-handout.tar.gz
+handout: | $(BUILD)
+	@rm -f $(HANDOUT)
+	git ls-files -z | grep -zv -e '^staff/' -e '^tests/' -e '^bench/' -e '^\.ci/' | \
+	  tar --null -T - --transform 's,^,bindlab/,' -czf $(HANDOUT)
+	@echo "$(HANDOUT): $$(tar -tzf $(HANDOUT) | wc -l) files"
 
 bench: $(BUILD)/bindlab
 	$(MAKE) -C bench BINDLAB=$(abspath $(BUILD)/bindlab)

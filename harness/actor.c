@@ -29,9 +29,12 @@
 /* A step number, or ACTOR_DESCRIBE. */
 struct actor_req {
 	int step;
+	int pid;     /* ACTOR_REAP: the program */
+	int wait_ms; /* ACTOR_REAP: how long it may take to become a zombie */
 };
 
 #define ACTOR_DESCRIBE (-1)
+#define ACTOR_REAP (-2)
 
 struct describe_reply {
 	int n;
@@ -454,6 +457,25 @@ static void close_others(void)
 	close_range(CHAN_FD + 1, ~0U, 0);
 }
 
+/* How a program this actor started ended, if it has: its exit status, 128
+ * + the signal, or -1 while it runs.  Its trace pipe closing is the runner's
+ * sign that it is dying; a pidfd waits (bounded) for the last moment,
+ * when it becomes a zombie. */
+static long reap(int pid, int wait_ms)
+{
+	int pfd = (int)syscall(SYS_pidfd_open, pid, 0), status = 0;
+
+	if (pfd >= 0) {
+		struct pollfd pf = {.fd = pfd, .events = POLLIN};
+
+		poll(&pf, 1, wait_ms);
+		close(pfd);
+	}
+	if (pid <= 0 || waitpid(pid, &status, WNOHANG) != pid)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 /* The actor's life: take steps until the runner goes away. */
 __attribute__((noreturn)) static void actor_loop(const struct plan *plan, int *fds)
 {
@@ -472,6 +494,13 @@ __attribute__((noreturn)) static void actor_loop(const struct plan *plan, int *f
 
 			describe(&d);
 			if (write(CHAN_FD, &d, sizeof(d)) != (ssize_t)sizeof(d))
+				_exit(125);
+			continue;
+		}
+		if (n == sizeof(req) && req.step == ACTOR_REAP) {
+			long st = reap(req.pid, req.wait_ms);
+
+			if (write(CHAN_FD, &st, sizeof(st)) != (ssize_t)sizeof(st))
 				_exit(125);
 			continue;
 		}
@@ -740,6 +769,17 @@ int actor_describe(struct actor *a, struct actor_sock *out, long timeout_ms, cha
 		return errf(err, "bad answer from the process");
 	memcpy(out, d.s, (size_t)d.n * sizeof(*out));
 	return d.n;
+}
+
+long actor_reap(struct actor *a, int pid, int wait_ms, long timeout_ms)
+{
+	struct actor_req req = {.step = ACTOR_REAP, .pid = pid, .wait_ms = wait_ms};
+	long st = -1;
+
+	if (a->exited || a->chan < 0 || send_with_fd(a->chan, &req, sizeof(req), -1) < 0 ||
+	    read_full(a->chan, &st, sizeof(st), timeout_ms) < 0)
+		return -1;
+	return st;
 }
 
 int actor_exec(struct actor *a, int step, long timeout_ms, struct actor_reply *rep, char *err)

@@ -65,6 +65,11 @@ int actor_fork(struct actor *parent, struct actor *child, const struct plan *pla
  * exec failed; -1 with err if the actor was lost. */
 int actor_exec(struct actor *a, int step, long timeout_ms, struct actor_reply *rep, char *err);
 
+/* How the program pid that actor a started ended: its exit status, 128 +
+ * the signal that killed it, or -1 (still running after wait_ms, not a
+ * child of a, the actor gone).  Reaps it. */
+long actor_reap(struct actor *a, int pid, int wait_ms, long timeout_ms);
+
 /* What an actor knows of one of its sockets that sock_diag does not say. */
 struct actor_sock {
 	int fd;

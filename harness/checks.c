@@ -17,7 +17,11 @@ static void want_str(const struct endpoint *ep, int any_port, char *buf, size_t 
 {
 	char *c;
 
-	endpoint_str(ep, buf, len);
+	/* "*:8080": any address */
+	if (!ep->addr.family)
+		snprintf(buf, len, "*:%u", ep->port);
+	else
+		endpoint_str(ep, buf, len);
 	if (any_port && (c = strrchr(buf, ':')))
 		snprintf(c, 3, ":*");
 }
@@ -294,8 +298,8 @@ static int step_not_traced(struct runner *r, int i)
 	if (runner_drain(r) < 0)
 		return -1;
 	if (traced_untraced(r, st))
-		return runner_check(r, i, 0,
-				    "cannot tell: a program it looks at is not traced (see its note)");
+		return runner_check(r, i, 0, "cannot tell: %s not traced (see its note)",
+				    st->u.traced.prog >= 0 ? "the program is" : "a program on that host is");
 	for (size_t k = 0; k < r->res->tl.n; k++) {
 		const struct event *e = &r->res->tl.ev[k];
 
@@ -327,6 +331,9 @@ static int step_traced(struct runner *r, int i)
 
 	if (tr->negate)
 		return step_not_traced(r, i);
+	/* one program named, and it is not traced: nothing will ever come */
+	if (tr->prog >= 0 && untraced)
+		return runner_check(r, i, 0, "cannot tell: the program is not traced (see its note)");
 	for (;;) {
 		if (runner_drain(r) < 0)
 			return -1;

@@ -245,11 +245,25 @@ void program_finish(struct runner *r)
 		struct result_program *pg = &r->res->progs[k];
 		struct prog_live *live = &r->progs[k];
 
-		/* stop() and wait() said so already; otherwise the trace tells */
+		/* stop() and wait() said so already; otherwise the trace tells,
+		 * and the actor that started it knows the status */
 		if (pg->end == PROG_RUNNING && live->exited)
 			pg->end = PROG_EXITED;
 		else if (pg->end == PROG_RUNNING && pg->traced && live->fd_trace < 0)
 			pg->end = PROG_VANISHED;
+		if (pg->end == PROG_EXITED || pg->end == PROG_VANISHED ||
+		    (pg->end == PROG_RUNNING && !pg->traced)) {
+			/* a dying program (its trace closed) gets a moment to
+			 * become a zombie; an untraced one is only looked at */
+			long st = actor_reap(&r->actors[pg->proc], pg->pid,
+					     pg->end == PROG_RUNNING ? 0 : 200,
+					     r->opts->step_timeout_ms);
+
+			if (st >= 0) {
+				pg->end = PROG_ENDED;
+				pg->status = st;
+			}
+		}
 		int fds[3] = {live->fd_out, live->fd_err, live->fd_trace};
 
 		for (int j = 0; j < 3; j++)

@@ -29,7 +29,8 @@ enum prog_end {
 	PROG_EXITED,   /* its trace said exit (and nothing waited for it) */
 	PROG_VANISHED, /* its trace closed without an exit: a signal, or closefrom() */
 	PROG_STOPPED,  /* stop() ended it: status says how */
-	PROG_ENDED,    /* wait() saw it end by itself: status says how */
+	PROG_ENDED,    /* it ended by itself (seen by wait(), or reaped at the end of
+			  the run): status says how */
 };
 
 #define RESULT_NOTES_MAX 32

@@ -252,9 +252,15 @@ static int step_call(struct runner *r, int i)
 			rc = retry_call(r, i, &rep);
 	}
 	if (rc < 0) {
-		char why[ERRLEN];
+		char why[ERRLEN], text[160];
 
 		snprintf(why, sizeof(why), "%s", r->err);
+		/* a reader that waited in vain: say what it waited for */
+		if (st->kind == STEP_RECV && st->u.recv.has_data) {
+			data_quoted(st->u.recv.data, st->u.recv.datalen, text, sizeof(text));
+			return runner_check(r, i, 0, "expected %s; %s (the peer sent %s)", text,
+					    why, st->u.recv.until_eof ? "no EOF" : "too little");
+		}
 		return runner_check(r, i, 0, "%s", why);
 	}
 	if (st->kind == STEP_EXIT) {

@@ -223,7 +223,9 @@ void render_failure(FILE *out, const struct plan *plan, const struct result *res
 
 			while (b < pg->errlen && pg->err[b] != '\n')
 				b++;
-			fprintf(out, "       stderr | %.*s\n", (int)(b - a), pg->err + a);
+			/* a flood of one endless line stays one screen line */
+			fprintf(out, "       stderr | %.*s%s\n", (int)(b - a > 160 ? 160 : b - a),
+				pg->err + a, b - a > 160 ? "..." : "");
 			a = b + 1;
 		}
 	}
