@@ -904,7 +904,7 @@ static int parse_traced(struct ps *ps, const char *line, int col0, int restcol, 
 		return -1;
 	/* "not traced" looks at what was made so far: nothing to wait for */
 	if (negate && tr->within_ms >= 0)
-		return perr(ps, restcol,
+		return perr(ps, restcol + (int)strlen(rest),
 			    "'expect not traced' takes no 'within': it looks at the calls made so far");
 	if (tr->within_ms < 0)
 		tr->within_ms = negate ? 0 : PLAN_WAIT_DEFAULT_MS;

@@ -90,20 +90,34 @@ int socket(int domain, int type, int protocol)
 	return v;
 }
 
+/* Is fd an IPv4 or IPv6 socket?  A program's Unix sockets, pipes and
+ * files are none of bindlab's business (a listen() on a Unix socket must
+ * not pass for the server's). */
+static int is_inet(int fd)
+{
+	int t = 0;
+	socklen_t l = sizeof(t);
+
+	return fd != trace_fd && getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &t, &l) == 0 &&
+	       (t == AF_INET || t == AF_INET6);
+}
+
 int setsockopt(int fd, int level, int optname, const void *optval, socklen_t optlen)
 {
 	struct trace_rec r = {
 	    .call = TRACE_SETSOCKOPT, .fd = fd, .level = level, .optname = optname};
-	int v;
+	int inet, v;
 
 	REAL(setsockopt);
 	if (optval && optlen >= sizeof(int))
 		memcpy(&r.optval, optval, sizeof(int));
 	if (optval && optlen >= 2 * sizeof(int))
 		memcpy(&r.optval2, (const char *)optval + sizeof(int), sizeof(int));
+	inet = is_inet(fd); /* before the call: it may change errno */
 	r.t_start = now();
 	v = real_setsockopt(fd, level, optname, optval, optlen);
-	DONE(r, v);
+	if (inet)
+		DONE(r, v);
 	return v;
 }
 
@@ -124,36 +138,42 @@ int bind(int fd, const struct sockaddr *sa, socklen_t len)
 int listen(int fd, int backlog)
 {
 	struct trace_rec r = {.call = TRACE_LISTEN, .fd = fd};
-	int v;
+	int inet, v;
 
 	REAL(listen);
+	inet = is_inet(fd); /* before the call: it may change errno */
 	r.t_start = now();
 	v = real_listen(fd, backlog);
-	DONE(r, v);
+	if (inet)
+		DONE(r, v);
 	return v;
 }
 
 int accept(int fd, struct sockaddr *sa, socklen_t *len)
 {
 	struct trace_rec r = {.call = TRACE_ACCEPT, .fd = fd};
-	int v;
+	int inet, v;
 
 	REAL(accept);
+	inet = is_inet(fd); /* before the call: it may change errno */
 	r.t_start = now();
 	v = real_accept(fd, sa, len);
-	DONE(r, v);
+	if (inet)
+		DONE(r, v);
 	return v;
 }
 
 int accept4(int fd, struct sockaddr *sa, socklen_t *len, int flags)
 {
 	struct trace_rec r = {.call = TRACE_ACCEPT, .fd = fd};
-	int v;
+	int inet, v;
 
 	REAL(accept4);
+	inet = is_inet(fd); /* before the call: it may change errno */
 	r.t_start = now();
 	v = real_accept4(fd, sa, len, flags);
-	DONE(r, v);
+	if (inet)
+		DONE(r, v);
 	return v;
 }
 
@@ -174,25 +194,25 @@ int connect(int fd, const struct sockaddr *sa, socklen_t len)
 int shutdown(int fd, int how)
 {
 	struct trace_rec r = {.call = TRACE_SHUTDOWN, .fd = fd, .optval = how};
-	int v;
+	int inet, v;
 
 	REAL(shutdown);
+	inet = is_inet(fd); /* before the call: it may change errno */
 	r.t_start = now();
 	v = real_shutdown(fd, how);
-	DONE(r, v);
+	if (inet)
+		DONE(r, v);
 	return v;
 }
 
 int close(int fd)
 {
 	struct trace_rec r = {.call = TRACE_CLOSE, .fd = fd};
-	int is_sock, t = 0, v;
-	socklen_t l = sizeof(t);
+	int is_sock, v;
 
 	REAL(close);
 	/* only sockets: a program closes many files */
-	is_sock = fd != trace_fd && getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &t, &l) == 0 &&
-		  (t == AF_INET || t == AF_INET6);
+	is_sock = is_inet(fd);
 	r.t_start = now();
 	v = real_close(fd);
 	if (is_sock)

@@ -252,6 +252,86 @@ static void test_programs_and_traced_calls(void)
 	free_plans();
 }
 
+/* What checks need: values from outside, calls that must not happen, and
+ * the text a peer must send. */
+static void test_set_values_not_traced_and_recv_text(void)
+{
+	const char *text = "host server 10.0.0.1\n"
+			   "server: p = run(\"${SERVER}\", \"${PORT}\")\n"
+			   "expect not traced p setsockopt(SO_LINGER, 1, 0)\n"
+			   "expect traced p setsockopt(SO_REUSEADDR, 1) within 1s\n"
+			   "server: c = socket(tcp)\n"
+			   "server: recv(c, 64) = \"hi, you\\n\"\n"
+			   "server: recv(c, 8, eof) = \"\"\n";
+	struct plan_defs defs = {0};
+	const struct plan_step *st;
+
+	ASSERT_EQ_INT(plan_defs_add(&defs, "SERVER=/home/me/lab 2/server", err), 0);
+	ASSERT_EQ_INT(plan_defs_add(&defs, "PORT=8080", err), 0);
+	ASSERT_EQ_INT(plan_parse_string_defs("x.scn", text, &defs, &plans, &nplans, err), 0);
+	st = at_line(&plans[0], 2);
+	EXPECT_EQ_INT(st->u.argv.argc, 2);
+	EXPECT_EQ_STR(st->u.argv.argv, "/home/me/lab 2/server");
+	EXPECT_EQ_STR(st->u.argv.argv + strlen(st->u.argv.argv) + 1, "8080");
+	st = at_line(&plans[0], 3);
+	EXPECT_EQ_INT(st->u.traced.negate, 1);
+	EXPECT_EQ_INT(st->u.traced.opt, OPT_SO_LINGER);
+	EXPECT_EQ_INT(st->u.traced.val, 1);
+	EXPECT_EQ_INT(st->u.traced.linger_secs, 0);
+	EXPECT_EQ_INT(st->u.traced.within_ms, 0);
+	st = at_line(&plans[0], 4);
+	EXPECT_EQ_INT(st->u.traced.negate, 0);
+	EXPECT_EQ_INT(st->u.traced.within_ms, 1000);
+	st = at_line(&plans[0], 6);
+	EXPECT_EQ_INT(st->u.recv.has_data, 1);
+	EXPECT_EQ_UINT(st->u.recv.datalen, 8);
+	EXPECT_EQ_INT(memcmp(st->u.recv.data, "hi, you\n", 8), 0);
+	EXPECT_EQ_INT(st->expect.value, 8);
+	st = at_line(&plans[0], 7);
+	EXPECT_EQ_INT(st->u.recv.has_data, 1);
+	EXPECT_EQ_INT(st->u.recv.until_eof, 1);
+	EXPECT_EQ_UINT(st->u.recv.datalen, 0);
+	free_plans();
+
+	/* without the values: an error that says which one and how */
+	EXPECT_EQ_INT(plan_parse_string("x.scn", text, &plans, &nplans, err), -1);
+	EXPECT_EQ_STR(err, "x.scn:2:18: '${SERVER}' is not set: give --set SERVER=VALUE");
+}
+
+static void test_set_values_are_checked(void)
+{
+	static const struct {
+		const char *arg, *err;
+	} bad[] = {
+	    {"SERVER", "bindlab: --set takes NAME=VALUE, not 'SERVER'"},
+	    {"=x", "bindlab: --set takes NAME=VALUE, not '=x'"},
+	    {"server=x", "bindlab: --set server: a name is upper case (A-Z, 0-9, _), as in ${SERVER}"},
+	    {"1X=x", "bindlab: --set 1X: a name is upper case (A-Z, 0-9, _), as in ${SERVER}"},
+	    {"S=a\"b", "bindlab: --set S: the value cannot hold a quote, a backslash or a control "
+		      "character"},
+	    {"S=a\nb", "bindlab: --set S: the value cannot hold a quote, a backslash or a control "
+		      "character"},
+	};
+	struct plan_defs defs = {0};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		EXPECT_EQ_INT(plan_defs_add(&defs, bad[i].arg, err), -1);
+		EXPECT_EQ_STR(err, bad[i].err);
+	}
+	EXPECT_EQ_INT(defs.n, 0);
+	EXPECT_EQ_INT(plan_defs_add(&defs, "S=", err), 0);
+	EXPECT_EQ_INT(plan_defs_add(&defs, "S=2", err), -1);
+	EXPECT_EQ_STR(err, "bindlab: --set S given twice");
+	for (int i = 1; i < PLAN_DEFS_MAX; i++) {
+		char a[16];
+
+		snprintf(a, sizeof(a), "V%d=1", i);
+		EXPECT_EQ_INT(plan_defs_add(&defs, a, err), 0);
+	}
+	EXPECT_EQ_INT(plan_defs_add(&defs, "LAST=1", err), -1);
+	EXPECT_EQ_STR(err, "bindlab: at most 8 --set values");
+}
+
 static void test_missing_file(void)
 {
 	EXPECT_EQ_INT(plan_parse_file("/nonexistent/x.scn", &plans, &nplans, err), -1);
@@ -339,6 +419,8 @@ int main(void)
 	     test_forked_child_holds_the_parents_sockets},
 	    {"depends marks a result that varies", test_depends_marks_a_result_that_varies},
 	    {"programs and traced calls", test_programs_and_traced_calls},
+	    {"--set values, not traced, recv text", test_set_values_not_traced_and_recv_text},
+	    {"--set values are checked", test_set_values_are_checked},
 	    {"missing file", test_missing_file},
 	    {"flags round trip", test_flags_round_trip},
 	    {"state names", test_state_names},
