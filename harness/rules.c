@@ -138,9 +138,15 @@ static const char *where(const struct rsock *s, const struct rsock *cand, char *
 			 "on the wildcard address, which covers every address of the host,");
 	else if (addr_equal(&s->local.addr, &cand->local.addr))
 		snprintf(buf, len, "on the same address");
-	else if (addr_is_any(&cand->local.addr))
-		snprintf(buf, len, "on one of the addresses the wildcard asked for covers");
-	else
+	else if (addr_is_any(&cand->local.addr) && addr_is_any(&s->local.addr))
+		/* 0.0.0.0 and a dual-stack [::]: each covers the other's IPv4 */
+		snprintf(buf, len, "on the other family's wildcard, which a dual-stack [::] overlaps,");
+	else if (addr_is_any(&cand->local.addr)) {
+		char a[INET6_ADDRSTRLEN];
+
+		snprintf(buf, len, "on %s, an address the wildcard asked for covers,",
+			 addr_str(&s->local.addr, a, sizeof(a)));
+	} else
 		snprintf(buf, len, "on an address that overlaps the one asked for");
 	return buf;
 }

@@ -63,6 +63,24 @@ static void test_listener_beats_reuseaddr(void)
 	EXPECT_STR_CONTAINS(buf, "SO_REUSEADDR never lets");
 }
 
+/* Where the holder is, said of each pair of addresses. */
+static void test_where_the_holder_is(void)
+{
+	struct rsock spec = TCP("10.0.0.1:8080", TCP_LISTEN), any = TCP("0.0.0.0:8080", TCP_CLOSE),
+		     any6 = TCP("[::]:8080", TCP_CLOSE), any4 = TCP("0.0.0.0:8080", TCP_LISTEN),
+		     same = TCP("10.0.0.1:8080", TCP_CLOSE);
+	char buf[400];
+
+	rules_sentence(RULE_LISTENER, &any, &spec, buf, sizeof(buf));
+	EXPECT_STR_CONTAINS(buf, "a LISTEN socket on 10.0.0.1, an address the wildcard asked for "
+				 "covers, holds the port");
+	rules_sentence(RULE_LISTENER, &any6, &any4, buf, sizeof(buf));
+	EXPECT_STR_CONTAINS(buf, "a LISTEN socket on the other family's wildcard, which a "
+				 "dual-stack [::] overlaps, holds the port");
+	rules_sentence(RULE_LISTENER, &same, &spec, buf, sizeof(buf));
+	EXPECT_STR_CONTAINS(buf, "a LISTEN socket on the same address holds the port");
+}
+
 static void test_timewait_needs_reuseaddr_on_both(void)
 {
 	struct rsock tw = TCP("10.0.0.1:8080", TCP_TIME_WAIT),
@@ -130,6 +148,7 @@ int main(void)
 	CU_TestInfo tests[] = {
 	    {"address overlap: wildcards, dual-stack, v6only, v4-mapped", test_overlap},
 	    {"a listener beats SO_REUSEADDR", test_listener_beats_reuseaddr},
+	    {"where the holder is", test_where_the_holder_is},
 	    {"TIME_WAIT needs SO_REUSEADDR on both", test_timewait_needs_reuseaddr_on_both},
 	    {"SO_REUSEPORT groups one user only", test_reuseport_same_user_only},
 	    {"udp", test_udp},
