@@ -203,7 +203,7 @@ static int traced_match(const struct runner *r, const struct plan_step *st, cons
 	/* "expect traced p2 ...": only the program run() named p2 */
 	if (!traced_prog_is(r, tr, e->u.trace.prog))
 		return 0;
-	if (!loose && st->expect.has_expect &&
+	if (!loose && st->expect.has_expect && !st->expect.any &&
 	    (t->ret != st->expect.value || (t->ret == -1 && t->err != st->expect.err)))
 		return 0;
 	if (want == TRACE_BIND || want == TRACE_CONNECT) {
@@ -268,6 +268,8 @@ static void traced_instead(const struct runner *r, const struct plan_step *st, c
 
 		snprintf(buf + l, len - l, " and %d more like it", n - 2);
 	}
+	if (!n && st->u.traced.call == STEP_SETSOCKOPT)
+		snprintf(buf, len, "; it never set %s", names_opt(st->u.traced.opt));
 	if (n && st->u.traced.has_before) {
 		size_t l = strlen(buf);
 

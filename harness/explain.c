@@ -171,10 +171,16 @@ static int judge(struct runner *r, int host, const struct rsock *cand, uint64_t 
 
 		h->sock = *s;
 		h->proc = s->inode && m ? m->proc : -1;
-		if (h->proc >= 0)
+		h->prog = -1;
+		if (h->proc >= 0) {
 			h->pid = r->actors[h->proc].pid;
-		else if (s->inode)
-			sockdiag_owner(s->inode, &h->pid, h->comm, sizeof(h->comm));
+		} else if (s->inode && sockdiag_owner(s->inode, &h->pid, h->comm, sizeof(h->comm)) == 0) {
+			/* the pid the report's programs are named by */
+			h->pid = sockdiag_pid_inner(h->pid);
+			for (int g = 0; g < r->res->nprogs; g++)
+				if (r->res->progs[g].pid == h->pid)
+					h->prog = g;
+		}
 		rules_sentence(pr.why[k], cand, &rs[pr.who[k]], h->why, sizeof(h->why));
 	}
 	/* the kernel said no and the model found nothing: show what is there */
@@ -186,6 +192,7 @@ static int judge(struct runner *r, int host, const struct rsock *cand, uint64_t 
 		h = &x->holders[x->nholders++];
 		h->sock = all[k];
 		h->proc = -1;
+		h->prog = -1;
 		snprintf(h->why, sizeof(h->why),
 			 "bindlab's model of the kernel's rules did not predict this conflict");
 	}

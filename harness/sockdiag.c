@@ -314,6 +314,32 @@ int sockdiag_owner_fd(uint64_t inode, int *pid, int *fd, char *comm, size_t comm
 	return 0;
 }
 
+int sockdiag_pid_inner(int pid)
+{
+	char path[64], line[256];
+	FILE *f;
+	int inner = pid;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return pid;
+	while (fgets(line, sizeof(line), f)) {
+		char *last;
+
+		/* "NSpid:\t21914\t4": the last is the innermost namespace's */
+		if (strncmp(line, "NSpid:", 6))
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		last = strrchr(line, '\t');
+		if (last && atoi(last + 1) > 0)
+			inner = atoi(last + 1);
+		break;
+	}
+	fclose(f);
+	return inner;
+}
+
 int sockdiag_owner(uint64_t inode, int *pid, char *comm, size_t commlen)
 {
 	int fd;

@@ -53,6 +53,9 @@ int sockdiag_destroy(struct sockdiag *sd, const struct sockinfo *s, char *err);
 /* The process holding the socket with this inode (found through the fd links in /proc), its
  * pid and command.  -1 when none is found (TIME_WAIT, or not readable). */
 int sockdiag_owner(uint64_t inode, int *pid, char *comm, size_t commlen);
+/* pid (as /proc names it) as its innermost pid namespace sees it: for a
+ * process of bindlab's world, the pid its report shows.  pid if unknown. */
+int sockdiag_pid_inner(int pid);
 /* The same, and the descriptor number the owner holds it under. */
 int sockdiag_owner_fd(uint64_t inode, int *pid, int *fd, char *comm, size_t commlen);
 

@@ -25,7 +25,8 @@ enum ev_kind {
 struct ev_holder {
 	struct sockinfo sock;
 	int proc; /* index into plan.procs, -1 if none of the scenario's */
-	int pid;  /* owner pid, 0 when none (TIME_WAIT has no owner) */
+	int pid;  /* owner pid in bindlab's pid namespace (as the report's programs), 0 none */
+	int prog; /* index into result.progs when a run() program holds it, -1 */
 	char comm[20];
 	char why[320]; /* the rule, in one sentence (rules.h) */
 };

@@ -60,15 +60,19 @@ static void call_line(const struct plan *plan, const struct event *e, char *buf,
 		snprintf(buf + strlen(buf), len - strlen(buf), " got port %u", c->local.port);
 }
 
-static void holder_line(const struct plan *plan, const struct ev_holder *h, char *buf, size_t len)
+static void holder_line(const struct plan *plan, const struct result *res,
+			const struct ev_holder *h, char *buf, size_t len)
 {
-	char l[80], r[80], who[96];
+	char l[80], r[80], who[160];
 	const struct sockinfo *s = &h->sock;
 
 	endpoint_str(&s->local, l, sizeof(l));
 	endpoint_str(&s->remote, r, sizeof(r));
 	if (h->proc >= 0)
 		snprintf(who, sizeof(who), "held by process '%s'", plan->procs[h->proc].name);
+	else if (h->pid > 0 && h->prog >= 0 && h->prog < res->nprogs)
+		snprintf(who, sizeof(who), "held by pid %d (%s), the program started at line %d",
+			 h->pid, h->comm, plan->steps[res->progs[h->prog].step].pos.line);
 	else if (h->pid > 0)
 		snprintf(who, sizeof(who), "held by pid %d (%s)", h->pid, h->comm);
 	else if (!s->inode)
@@ -95,14 +99,14 @@ static void ladder_line(FILE *out, int nhosts, int host, const char *t, const ch
 }
 
 /* The sockets in the way of an EADDRINUSE, and the rule for each. */
-static void print_holders(FILE *out, const struct plan *plan, const struct event *e,
-			  const struct render_opts *o)
+static void print_holders(FILE *out, const struct plan *plan, const struct result *res,
+			  const struct event *e, const struct render_opts *o)
 {
 	const struct ev_explain *x = event_explain(e);
 	char hl[300], line[700];
 
 	for (int k = 0; x && k < x->nholders; k++) {
-		holder_line(plan, &x->holders[k], hl, sizeof(hl));
+		holder_line(plan, res, &x->holders[k], hl, sizeof(hl));
 		snprintf(line, sizeof(line), "  %sin the way:%s %s", DIM(o), OFF(o), hl);
 		ladder_line(out, plan->nhosts, e->host, "          ", line);
 		if (!x->holders[k].why[0])
@@ -186,22 +190,29 @@ void render_failure(FILE *out, const struct plan *plan, const struct result *res
 		if (e->kind == EV_CHECK && !e->u.check.ok && e->u.check.step == res->failed_step)
 			fprintf(out, "     %s\n", e->u.check.msg);
 	}
-	for (size_t i = 0; i < res->tl.n && !shown; i++) {
+	/* who was in the way: of the failed call, or of each bind the
+	 * programs on a traced step's host were refused (a retry is often the
+	 * point: its rule differs from the first's) */
+	for (size_t i = 0; i < res->tl.n && shown < 3; i++) {
 		const struct event *e = &res->tl.ev[i];
 		const struct ev_explain *x = event_explain(e);
-		int mine = (e->kind == EV_CALL && e->u.call.step == res->failed_step) ||
-			   (e->kind == EV_TRACE && st->kind == STEP_EXPECT_TRACED &&
-			    e->host == st->host);
+		int call = e->kind == EV_CALL && e->u.call.step == res->failed_step;
+		int traced = e->kind == EV_TRACE && st->kind == STEP_EXPECT_TRACED &&
+			     e->host == st->host;
 
-		if (!mine || !x || !x->nholders)
+		if ((!call && !traced) || !x || !x->nholders)
 			continue;
+		if (traced) {
+			program_trace_str(&e->u.trace.rec, line, sizeof(line));
+			fprintf(out, "     at %s (pid %d):\n", line, e->u.trace.rec.pid);
+		}
 		for (int k = 0; k < x->nholders; k++) {
-			holder_line(plan, &x->holders[k], line, sizeof(line));
+			holder_line(plan, res, &x->holders[k], line, sizeof(line));
 			fprintf(out, "     in the way: %s\n", line);
 			if (x->holders[k].why[0])
 				fprintf(out, "     why: %s\n", x->holders[k].why);
 		}
-		shown = 1;
+		shown++;
 	}
 	if (res->steps_run < plan->nsteps)
 		fprintf(out, "     %d later step%s not run\n", plan->nsteps - res->steps_run,
@@ -291,7 +302,7 @@ static void text(FILE *out, const struct plan *plan, const struct result *res,
 			call_line(plan, e, text, sizeof(text));
 			snprintf(line, sizeof(line), "%s%s", who, text);
 			ladder_line(out, plan->nhosts, e->host, t, line);
-			print_holders(out, plan, e, o);
+			print_holders(out, plan, res, e, o);
 			if (c->model.applicable && !c->model.agrees)
 				ladder_line(
 				    out, plan->nhosts, e->host, "          ",
@@ -334,7 +345,7 @@ static void text(FILE *out, const struct plan *plan, const struct result *res,
 			snprintf(line, sizeof(line), "{%s %d} %s", res->progs[e->u.trace.prog].cmd,
 				 e->u.trace.rec.pid, tl);
 			ladder_line(out, plan->nhosts, e->host, t, line);
-			print_holders(out, plan, e, o);
+			print_holders(out, plan, res, e, o);
 			break;
 		}
 		}
