@@ -2,6 +2,7 @@
 #include "explain.h"
 
 #include <errno.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,6 +158,24 @@ static int judge(struct runner *r, int host, const struct rsock *cand, uint64_t 
 		goto out;
 	for (size_t k = 0; k < nall; k++)
 		rsock_from(r, host, &all[k], &rs[k]);
+	/* a connection still in a listener's accept queue has no file (inode
+	 * 0), so nobody told us its options: it has its listener's, as the
+	 * kernel copies them into the child (inet_csk_clone_lock) */
+	for (size_t k = 0; k < nall; k++) {
+		if (rs[k].known || all[k].inode || rs[k].state == TCP_LISTEN ||
+		    rs[k].state == TCP_TIME_WAIT)
+			continue;
+		for (size_t l = 0; l < nall; l++)
+			if (rs[l].state == TCP_LISTEN && rs[l].known && rs[l].proto == rs[k].proto &&
+			    rs[l].local.port == rs[k].local.port &&
+			    (addr_is_any(&rs[l].local.addr) ||
+			     addr_equal(&rs[l].local.addr, &rs[k].local.addr))) {
+				rs[k].known = 1;
+				rs[k].reuseaddr = rs[l].reuseaddr;
+				rs[k].reuseport = rs[l].reuseport;
+				rs[k].uid = rs[l].uid;
+			}
+	}
 	rules_predict(cand, 0, rs, (int)nall, &pr);
 	if (!kernel_eaddrinuse)
 		goto out;
