@@ -37,16 +37,15 @@ struct check_opts {
 
 static int check_args(int argc, char **argv, struct check_opts *o)
 {
-	static const struct option longopts[] = {
-	    {"hidden", no_argument, NULL, 'H'},
-	    {"labs", required_argument, NULL, 'L'},
-	    {"timeout", required_argument, NULL, 't'},
-	    {"build-timeout", required_argument, NULL, 'B'},
-	    {"verbose", no_argument, NULL, 'v'},
-	    {"color", no_argument, NULL, 'C'},
-	    {"no-color", no_argument, NULL, 'N'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0}};
+	static const struct option longopts[] = {{"hidden", no_argument, NULL, 'H'},
+						 {"labs", required_argument, NULL, 'L'},
+						 {"timeout", required_argument, NULL, 't'},
+						 {"build-timeout", required_argument, NULL, 'B'},
+						 {"verbose", no_argument, NULL, 'v'},
+						 {"color", no_argument, NULL, 'C'},
+						 {"no-color", no_argument, NULL, 'N'},
+						 {"help", no_argument, NULL, 'h'},
+						 {NULL, 0, NULL, 0}};
 	long v;
 	int c;
 
@@ -231,8 +230,8 @@ static int check_main(int argc, char **argv)
 	printf("lab %s: %s\n", lab.slug, lab.title);
 	if (build_program(&b, absdir, lab.program, o.build_timeout_ms, err) < 0) {
 		/* a program that does not build scores nothing, and says why */
-		printf("%sFAIL%s  build: %s\n", o.color ? "\033[31m" : "",
-		       o.color ? "\033[0m" : "", err);
+		printf("%sFAIL%s  build: %s\n", o.color ? "\033[31m" : "", o.color ? "\033[0m" : "",
+		       err);
 		if (b.cmd[0])
 			printf("      %s\n", b.cmd);
 		indented("      | ", b.log, b.loglen);

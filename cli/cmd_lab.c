@@ -24,7 +24,7 @@ static const struct cli_option lab_opts_help[] = {
 
 static int list_labs(const char *root)
 {
-	char slugs[100][64], err[ERRLEN];
+	char slugs[100][64] = {{0}}, err[ERRLEN];
 	int n = lab_list(root, slugs, 100, err);
 
 	if (n < 0) {

@@ -71,13 +71,17 @@ static void print_job(struct job *jb, void *arg)
 
 static int run_main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-	    {"pcap", required_argument, NULL, 'p'},    {"json", required_argument, NULL, 'J'},
-	    {"timeout", required_argument, NULL, 't'}, {"verbose", no_argument, NULL, 'v'},
-	    {"quiet", no_argument, NULL, 'q'},	       {"color", no_argument, NULL, 'C'},
-	    {"no-color", no_argument, NULL, 'N'},      {"slow", no_argument, NULL, 'S'},
-	    {"set", required_argument, NULL, 'D'},
-	    {"help", no_argument, NULL, 'h'},	       {NULL, 0, NULL, 0}};
+	static const struct option longopts[] = {{"pcap", required_argument, NULL, 'p'},
+						 {"json", required_argument, NULL, 'J'},
+						 {"timeout", required_argument, NULL, 't'},
+						 {"verbose", no_argument, NULL, 'v'},
+						 {"quiet", no_argument, NULL, 'q'},
+						 {"color", no_argument, NULL, 'C'},
+						 {"no-color", no_argument, NULL, 'N'},
+						 {"slow", no_argument, NULL, 'S'},
+						 {"set", required_argument, NULL, 'D'},
+						 {"help", no_argument, NULL, 'h'},
+						 {NULL, 0, NULL, 0}};
 	struct run_opts ro = {.step_timeout_ms = PLAN_WAIT_DEFAULT_MS, .progress_fd = -1};
 	struct render_opts rep = {0};
 	struct pool_opts po = {.run = &ro, .render = &rep, .jobs = 1};

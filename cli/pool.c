@@ -157,8 +157,8 @@ static int job_parse(struct job *jb)
 	}
 	memcpy(&jb->hdr, jb->buf, sizeof(jb->hdr));
 	need = sizeof(jb->hdr) + (size_t)jb->hdr.nsteps * sizeof(int) +
-	       (size_t)jb->hdr.nprogs * sizeof(struct job_prog) + jb->hdr.textlen + jb->hdr.jsonlen +
-	       jb->hdr.faillen;
+	       (size_t)jb->hdr.nprogs * sizeof(struct job_prog) + jb->hdr.textlen +
+	       jb->hdr.jsonlen + jb->hdr.faillen;
 	if (jb->hdr.nsteps != jb->plan->nsteps || jb->hdr.nprogs < 0 ||
 	    jb->hdr.nprogs > RESULT_PROGS_MAX || need != jb->len) {
 		snprintf(jb->died, sizeof(jb->died), "the runner's report was cut short");

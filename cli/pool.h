@@ -41,7 +41,7 @@ struct job {
 	const struct job_prog *progs; /* hdr.nprogs */
 	const char *text, *json;
 	const char *fail; /* hdr.faillen bytes: the failed step, as render_failure() says it */
-	char died[160]; /* why there is no report, when job_parse() failed */
+	char died[160];	  /* why there is no report, when job_parse() failed */
 };
 
 struct pool_opts {

@@ -75,8 +75,7 @@ static int build_argv(struct build *b, const char *program, char **argv, char *n
 	if (n == first)
 		return errf(err, "no Makefile and no .c file in '%s'", b->dir);
 	qsort(argv + first, (size_t)(n - first), sizeof(argv[0]), cmp_str);
-	snprintf(b->cmd, sizeof(b->cmd), "cc -Wall -Wextra -O2 -o %s *.c (in %s)", program,
-		 b->dir);
+	snprintf(b->cmd, sizeof(b->cmd), "cc -Wall -Wextra -O2 -o %s *.c (in %s)", program, b->dir);
 	return 0;
 }
 
@@ -91,8 +90,7 @@ static void keep(struct build *b, const char *buf, size_t n)
 	b->log[b->loglen] = '\0';
 }
 
-int build_program(struct build *b, const char *dir, const char *program, long timeout_ms,
-		  char *err)
+int build_program(struct build *b, const char *dir, const char *program, long timeout_ms, char *err)
 {
 	char *argv[BUILD_ARGS_MAX], names[8192];
 	int p[2], st = 0, timed_out = 0;

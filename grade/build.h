@@ -10,10 +10,10 @@
 #define BUILD_LOG_MAX 8192
 
 struct build {
-	char dir[PATH_MAX];	/* the student's folder, absolute */
+	char dir[PATH_MAX];	     /* the student's folder, absolute */
 	char program[PATH_MAX + 64]; /* dir/PROGRAM once built */
-	char cmd[PATH_MAX + 128]; /* "make server (in DIR)", as shown */
-	char log[BUILD_LOG_MAX]; /* what the compiler said (the end, when longer) */
+	char cmd[PATH_MAX + 128];    /* "make server (in DIR)", as shown */
+	char log[BUILD_LOG_MAX];     /* what the compiler said (the end, when longer) */
 	size_t loglen;
 	int status; /* the build's exit status, 128 + signal, -1 not run */
 };

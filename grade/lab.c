@@ -148,7 +148,7 @@ bad:
 
 int lab_open(const char *root, const char *which, struct lab *lab, char *err)
 {
-	char slugs[100][64];
+	char slugs[100][64] = {{0}};
 	int n = lab_list(root, slugs, 100, err), want = -1;
 	long num;
 
@@ -252,8 +252,9 @@ int lab_load_checks(struct lab *lab, int with_hidden, const struct plan_defs *de
 	if (!with_hidden)
 		return 0;
 	if (!lab->staff[0])
-		return errf(err, "bindlab: lab %s has no staff folder (hidden checks are not in a "
-				 "student's copy)",
+		return errf(err,
+			    "bindlab: lab %s has no staff folder (hidden checks are not in a "
+			    "student's copy)",
 			    lab->slug);
 	if (join(dir, sizeof(dir), lab->staff, "hidden") < 0)
 		return errf(err, "bindlab: path too long");

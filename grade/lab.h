@@ -19,11 +19,11 @@
 
 struct lab_check {
 	char path[PATH_MAX];
-	char id[64];	 /* the file stem: "02-restart-at-once" */
-	char name[400];	 /* "# check:" */
-	char hint[400];	 /* "# hint:", or "" */
-	int points;	 /* "# points:" */
-	int hidden;	 /* from the staff folder */
+	char id[64];	    /* the file stem: "02-restart-at-once" */
+	char name[400];	    /* "# check:" */
+	char hint[400];	    /* "# hint:", or "" */
+	int points;	    /* "# points:" */
+	int hidden;	    /* from the staff folder */
 	struct plan *plans; /* parsed with the --set values (one per variant) */
 	int nplans;
 };

@@ -301,7 +301,8 @@ static int step_not_traced(struct runner *r, int i)
 		return -1;
 	if (traced_untraced(r, st))
 		return runner_check(r, i, 0, "cannot tell: %s not traced (see its note)",
-				    st->u.traced.prog >= 0 ? "the program is" : "a program on that host is");
+				    st->u.traced.prog >= 0 ? "the program is"
+							   : "a program on that host is");
 	for (size_t k = 0; k < r->res->tl.n; k++) {
 		const struct event *e = &r->res->tl.ev[k];
 
@@ -316,9 +317,9 @@ static int step_not_traced(struct runner *r, int i)
 		    r->plan->procs[r->res->progs[k].proc].host == st->host &&
 		    r->progs[k].fd_trace >= 0)
 			running++;
-	return runner_check(r, i, 1, "not made%s",
-			    running ? " so far (the program still runs: later calls are not covered)"
-				    : "");
+	return runner_check(
+	    r, i, 1, "not made%s",
+	    running ? " so far (the program still runs: later calls are not covered)" : "");
 }
 
 /* expect traced HOST CALL(...) = R: a program's traced call, waited for
@@ -335,7 +336,8 @@ static int step_traced(struct runner *r, int i)
 		return step_not_traced(r, i);
 	/* one program named, and it is not traced: nothing will ever come */
 	if (tr->prog >= 0 && untraced)
-		return runner_check(r, i, 0, "cannot tell: the program is not traced (see its note)");
+		return runner_check(r, i, 0,
+				    "cannot tell: the program is not traced (see its note)");
 	for (;;) {
 		if (runner_drain(r) < 0)
 			return -1;
@@ -359,9 +361,9 @@ static int step_traced(struct runner *r, int i)
 		runner_wait(r, (int)((deadline - now) / 1000000ull) + 1);
 	}
 	traced_instead(r, st, instead, sizeof(instead));
-	return runner_check(r, i, 0, "no such traced call within %ld ms%s%s", tr->within_ms,
-			    instead,
-			    untraced ? " (a program on that host is not traced: see its note)" : "");
+	return runner_check(
+	    r, i, 0, "no such traced call within %ld ms%s%s", tr->within_ms, instead,
+	    untraced ? " (a program on that host is not traced: see its note)" : "");
 }
 
 static const struct {

@@ -270,7 +270,10 @@ void data_quoted(const char *data, size_t n, char *buf, size_t len)
 
 		if (c == '\n' || c == '\r' || c == '\t' || c == '"' || c == '\\')
 			snprintf(one, sizeof(one), "\\%c",
-				 c == '\n' ? 'n' : c == '\r' ? 'r' : c == '\t' ? 't' : (char)c);
+				 c == '\n'   ? 'n'
+				 : c == '\r' ? 'r'
+				 : c == '\t' ? 't'
+					     : (char)c);
 		else if (c < 0x20 || c >= 0x7f)
 			snprintf(one, sizeof(one), "\\x%02x", c);
 		else

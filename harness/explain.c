@@ -166,8 +166,8 @@ static int judge(struct runner *r, int host, const struct rsock *cand, uint64_t 
 		    rs[k].state == TCP_TIME_WAIT)
 			continue;
 		for (size_t l = 0; l < nall; l++)
-			if (rs[l].state == TCP_LISTEN && rs[l].known && rs[l].proto == rs[k].proto &&
-			    rs[l].local.port == rs[k].local.port &&
+			if (rs[l].state == TCP_LISTEN && rs[l].known &&
+			    rs[l].proto == rs[k].proto && rs[l].local.port == rs[k].local.port &&
 			    (addr_is_any(&rs[l].local.addr) ||
 			     addr_equal(&rs[l].local.addr, &rs[k].local.addr))) {
 				rs[k].known = 1;
@@ -193,7 +193,8 @@ static int judge(struct runner *r, int host, const struct rsock *cand, uint64_t 
 		h->prog = -1;
 		if (h->proc >= 0) {
 			h->pid = r->actors[h->proc].pid;
-		} else if (s->inode && sockdiag_owner(s->inode, &h->pid, h->comm, sizeof(h->comm)) == 0) {
+		} else if (s->inode &&
+			   sockdiag_owner(s->inode, &h->pid, h->comm, sizeof(h->comm)) == 0) {
 			/* the pid the report's programs are named by */
 			h->pid = sockdiag_pid_inner(h->pid);
 			for (int g = 0; g < r->res->nprogs; g++)

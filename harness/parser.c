@@ -304,7 +304,7 @@ static const struct {
 static int parse_result_data(struct ps *ps, const char *s, int col, struct plan_step *st)
 {
 	struct step_recv *rv = &st->u.recv;
-	struct tok t;
+	struct tok t = {.col = col};
 	size_t l;
 
 	if (st->kind != STEP_RECV)
@@ -313,7 +313,6 @@ static int parse_result_data(struct ps *ps, const char *s, int col, struct plan_
 	l = strlen(t.s);
 	while (l && (t.s[l - 1] == ' ' || t.s[l - 1] == '\t'))
 		t.s[--l] = '\0';
-	t.col = col;
 	if (arg_data(ps, &t, rv->data, &rv->datalen) < 0)
 		return -1;
 	if (rv->dontwait)
@@ -904,8 +903,9 @@ static int parse_traced(struct ps *ps, const char *line, int col0, int restcol, 
 		return -1;
 	/* "not traced" looks at what was made so far: nothing to wait for */
 	if (negate && tr->within_ms >= 0)
-		return perr(ps, restcol + (int)strlen(rest),
-			    "'expect not traced' takes no 'within': it looks at the calls made so far");
+		return perr(
+		    ps, restcol + (int)strlen(rest),
+		    "'expect not traced' takes no 'within': it looks at the calls made so far");
 	if (tr->within_ms < 0)
 		tr->within_ms = negate ? 0 : PLAN_WAIT_DEFAULT_MS;
 	if (lex_split_ws(rest, restcol, t, 2) < 2)
@@ -958,10 +958,11 @@ static int parse_traced(struct ps *ps, const char *line, int col0, int restcol, 
 		if (names_opt_from_name(a[0].s, &tr->opt) < 0)
 			return perr(ps, a[0].col, "unknown socket option '%s'", a[0].s);
 		if (tr->opt == OPT_SO_LINGER ? n != 3 : n != 2)
-			return perr(ps, acol,
-				    tr->opt == OPT_SO_LINGER
-					? "SO_LINGER takes ONOFF, SECONDS here: setsockopt(SO_LINGER, 1, 0)"
-					: "setsockopt takes OPTION, VALUE here");
+			return perr(
+			    ps, acol,
+			    tr->opt == OPT_SO_LINGER
+				? "SO_LINGER takes ONOFF, SECONDS here: setsockopt(SO_LINGER, 1, 0)"
+				: "setsockopt takes OPTION, VALUE here");
 		if (arg_int(ps, &a[1], 0, 1 << 30, &v) < 0)
 			return -1;
 		tr->val = (int)v;

@@ -232,10 +232,10 @@ struct step_traced { /* expect [not] traced HOST|PROG CALL(...) [before bind(...
 	int negate;  /* "expect not traced": holds when no such call was made */
 	int prog;    /* the variable run() named, or -1: any program on host */
 	int call; /* the call looked for: STEP_BIND, STEP_CONNECT, STEP_LISTEN, STEP_SETSOCKOPT */
-	struct endpoint ep; /* bind, connect; ep.addr.family 0: any address */
-	enum plan_opt opt;  /* setsockopt */
-	int val;	    /* on/off options: 1 matches any nonzero value */
-	int linger_secs;    /* SO_LINGER: l_linger (val is l_onoff) */
+	struct endpoint ep;	/* bind, connect; ep.addr.family 0: any address */
+	enum plan_opt opt;	/* setsockopt */
+	int val;		/* on/off options: 1 matches any nonzero value */
+	int linger_secs;	/* SO_LINGER: l_linger (val is l_onoff) */
 	int has_before;		/* "... before bind(ADDR)": a later bind of that socket */
 	struct endpoint before; /* that bind's address (family 0: any) */
 	long within_ms;

@@ -255,9 +255,9 @@ void program_finish(struct runner *r)
 		    (pg->end == PROG_RUNNING && !pg->traced)) {
 			/* a dying program (its trace closed) gets a moment to
 			 * become a zombie; an untraced one is only looked at */
-			long st = actor_reap(&r->actors[pg->proc], pg->pid,
-					     pg->end == PROG_RUNNING ? 0 : 200,
-					     r->opts->step_timeout_ms);
+			long st =
+			    actor_reap(&r->actors[pg->proc], pg->pid,
+				       pg->end == PROG_RUNNING ? 0 : 200, r->opts->step_timeout_ms);
 
 			if (st >= 0) {
 				pg->end = PROG_ENDED;

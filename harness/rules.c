@@ -140,7 +140,8 @@ static const char *where(const struct rsock *s, const struct rsock *cand, char *
 		snprintf(buf, len, "on the same address");
 	else if (addr_is_any(&cand->local.addr) && addr_is_any(&s->local.addr))
 		/* 0.0.0.0 and a dual-stack [::]: each covers the other's IPv4 */
-		snprintf(buf, len, "on the other family's wildcard, which a dual-stack [::] overlaps,");
+		snprintf(buf, len,
+			 "on the other family's wildcard, which a dual-stack [::] overlaps,");
 	else if (addr_is_any(&cand->local.addr)) {
 		char a[INET6_ADDRSTRLEN];
 

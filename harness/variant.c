@@ -116,15 +116,17 @@ int plan_defs_add(struct plan_defs *defs, const char *a, char *err)
 		return errf(err, "bindlab: --set takes NAME=VALUE, not '%s'", a);
 	snprintf(name, sizeof(name), "%.*s", (int)nl, a);
 	if (!plan_def_is_name(name))
-		return errf(err, "bindlab: --set %s: a name is upper case (A-Z, 0-9, _), as in ${SERVER}",
-			    name);
+		return errf(
+		    err, "bindlab: --set %s: a name is upper case (A-Z, 0-9, _), as in ${SERVER}",
+		    name);
 	if (strlen(eq + 1) >= PLAN_DEF_VALUE_MAX)
 		return errf(err, "bindlab: --set %s: the value is longer than %d bytes", name,
 			    PLAN_DEF_VALUE_MAX - 1);
 	for (const char *v = eq + 1; *v; v++)
 		if (*v == '"' || *v == '\\' || (unsigned char)*v < 0x20 || *v == 0x7f)
 			return errf(err,
-				    "bindlab: --set %s: the value cannot hold a quote, a backslash or a control character",
+				    "bindlab: --set %s: the value cannot hold a quote, a backslash "
+				    "or a control character",
 				    name);
 	for (int k = 0; k < defs->n; k++)
 		if (!strcmp(defs->name[k], name))
@@ -170,8 +172,8 @@ int variant_substitute(struct src *src, const char *s, int col0, const struct ta
 						       "'${%s}' but no table defines columns",
 						       name);
 				if (k == tb->ncols)
-					return src_err(src, col0 + (int)i,
-						       "unknown column '${%s}'", name);
+					return src_err(src, col0 + (int)i, "unknown column '${%s}'",
+						       name);
 				cell = tb->cells[row][k];
 			}
 

@@ -197,8 +197,8 @@ void render_failure(FILE *out, const struct plan *plan, const struct result *res
 		const struct event *e = &res->tl.ev[i];
 		const struct ev_explain *x = event_explain(e);
 		int call = e->kind == EV_CALL && e->u.call.step == res->failed_step;
-		int traced = e->kind == EV_TRACE && st->kind == STEP_EXPECT_TRACED &&
-			     e->host == st->host;
+		int traced =
+		    e->kind == EV_TRACE && st->kind == STEP_EXPECT_TRACED && e->host == st->host;
 
 		if ((!call && !traced) || !x || !x->nholders)
 			continue;

@@ -305,12 +305,13 @@ static void test_set_values_are_checked(void)
 	} bad[] = {
 	    {"SERVER", "bindlab: --set takes NAME=VALUE, not 'SERVER'"},
 	    {"=x", "bindlab: --set takes NAME=VALUE, not '=x'"},
-	    {"server=x", "bindlab: --set server: a name is upper case (A-Z, 0-9, _), as in ${SERVER}"},
+	    {"server=x",
+	     "bindlab: --set server: a name is upper case (A-Z, 0-9, _), as in ${SERVER}"},
 	    {"1X=x", "bindlab: --set 1X: a name is upper case (A-Z, 0-9, _), as in ${SERVER}"},
 	    {"S=a\"b", "bindlab: --set S: the value cannot hold a quote, a backslash or a control "
-		      "character"},
+		       "character"},
 	    {"S=a\nb", "bindlab: --set S: the value cannot hold a quote, a backslash or a control "
-		      "character"},
+		       "character"},
 	};
 	struct plan_defs defs = {0};
 
