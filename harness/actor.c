@@ -166,7 +166,7 @@ static pid_t start_program(const struct plan_step *st, const int *io)
  * children are not signalled: a forked worker that keeps the listener is the
  * kind of thing restart-check must show), then SIGKILL after the grace
  * period.  Returns the exit status, 128 + signal if it was killed. */
-static long stop_program(pid_t pid, long grace_ms)
+static long stop_program(pid_t pid, long grace_ms, int *killed)
 {
 	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0), status = 0;
 	struct pollfd pf = {.fd = pidfd, .events = POLLIN};
@@ -176,7 +176,7 @@ static long stop_program(pid_t pid, long grace_ms)
 	if (pidfd >= 0) {
 		kill(pid, SIGTERM);
 		if (poll(&pf, 1, (int)grace_ms) <= 0)
-			kill(pid, SIGKILL);
+			*killed = kill(pid, SIGKILL) == 0;
 		close(pidfd);
 	} else {
 		/* no pidfd (an old kernel, or valgrind): wait for SIGCHLD */
@@ -194,7 +194,7 @@ static long stop_program(pid_t pid, long grace_ms)
 			struct timespec ts;
 
 			if (now >= deadline) {
-				kill(pid, SIGKILL);
+				*killed = kill(pid, SIGKILL) == 0;
 				break;
 			}
 			ts.tv_sec = (time_t)((deadline - now) / 1000000000ull);
@@ -557,7 +557,7 @@ __attribute__((noreturn)) static void actor_loop(const struct plan *plan, int *f
 			int pid = st->u.stop.prog >= 0 ? fds[st->u.stop.prog] : -1;
 
 			r.t_start = now_ns();
-			r.ret = pid > 0 ? stop_program(pid, st->u.stop.grace_ms) : -1;
+			r.ret = pid > 0 ? stop_program(pid, st->u.stop.grace_ms, &r.killed) : -1;
 			r.err = r.ret < 0 ? (pid > 0 ? errno : ESRCH) : 0;
 			r.t_end = now_ns();
 			if (newchan >= 0)

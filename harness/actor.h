@@ -27,6 +27,7 @@ struct actor_reply {
 	int fd;			  /* the descriptor the step created or used, -1 none */
 	uint64_t inode;		  /* its socket inode (as sock_diag names it), 0 none */
 	int reuseaddr, reuseport; /* that socket's options after the call */
+	int killed;		  /* stop: the grace period ran out, SIGKILL was sent */
 	char data[PLAN_DATA_MAX]; /* recv = "text": the first bytes read */
 	size_t datalen;
 };

@@ -191,15 +191,28 @@ static int judge(struct runner *r, int host, const struct rsock *cand, uint64_t 
 		h->sock = *s;
 		h->proc = s->inode && m ? m->proc : -1;
 		h->prog = -1;
-		if (h->proc >= 0) {
+		if (s->inode && sockdiag_owner(s->inode, &h->pid, h->comm, sizeof(h->comm)) == 0) {
+			/* who holds it now, not who made it: the maker may have
+			 * closed it, exited or become another program, a forked
+			 * copy or a program run() started keeping it */
+			h->proc = -1;
+			for (int p = 0; p < r->plan->nprocs; p++)
+				if (r->actors[p].pid == h->pid)
+					h->proc = p;
+			if (h->proc >= 0 && !r->actors[h->proc].exited)
+				h->comm[0] = '\0'; /* an actor: its name says it */
+			if (h->proc < 0) {
+				/* the pid the report's programs are named by */
+				h->pid = sockdiag_pid_inner(h->pid);
+				for (int g = 0; g < r->res->nprogs; g++)
+					if (r->res->progs[g].pid == h->pid)
+						h->prog = g;
+			}
+		} else if (h->proc >= 0 && !r->actors[h->proc].exited) {
 			h->pid = r->actors[h->proc].pid;
-		} else if (s->inode &&
-			   sockdiag_owner(s->inode, &h->pid, h->comm, sizeof(h->comm)) == 0) {
-			/* the pid the report's programs are named by */
-			h->pid = sockdiag_pid_inner(h->pid);
-			for (int g = 0; g < r->res->nprogs; g++)
-				if (r->res->progs[g].pid == h->pid)
-					h->prog = g;
+		} else {
+			h->proc = -1;
+			h->pid = 0;
 		}
 		rules_sentence(pr.why[k], cand, &rs[pr.who[k]], h->why, sizeof(h->why));
 	}

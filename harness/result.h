@@ -52,6 +52,7 @@ struct result_program {
 	int listen_reuse[2];   /* that socket's SO_REUSEADDR, SO_REUSEPORT */
 	enum prog_end end;
 	long status; /* PROG_STOPPED, PROG_ENDED: exit status, or 128 + signal */
+	int killed;  /* PROG_STOPPED: it outlived the grace period, bindlab sent SIGKILL */
 };
 
 struct result {

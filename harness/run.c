@@ -237,6 +237,7 @@ static int step_call(struct runner *r, int i)
 		if (rc == 0 && k >= 0 && rep.ret >= 0 && r->res->progs[k].end != PROG_ENDED) {
 			r->res->progs[k].end = PROG_STOPPED;
 			r->res->progs[k].status = rep.ret;
+			r->res->progs[k].killed = rep.killed;
 		}
 	} else if (st->kind == STEP_WAIT) {
 		int k = prog_of(r, st->proc, st->u.wait.prog);

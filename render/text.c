@@ -68,7 +68,10 @@ static void holder_line(const struct plan *plan, const struct result *res,
 
 	endpoint_str(&s->local, l, sizeof(l));
 	endpoint_str(&s->remote, r, sizeof(r));
-	if (h->proc >= 0)
+	if (h->proc >= 0 && h->comm[0])
+		snprintf(who, sizeof(who), "held by process '%s', now running %s (exec)",
+			 plan->procs[h->proc].name, h->comm);
+	else if (h->proc >= 0)
 		snprintf(who, sizeof(who), "held by process '%s'", plan->procs[h->proc].name);
 	else if (h->pid > 0 && h->prog >= 0 && h->prog < res->nprogs)
 		snprintf(who, sizeof(who), "held by pid %d (%s), the program started at line %d",

@@ -33,7 +33,7 @@ void render_prog_end(const struct result_program *pg, char *buf, size_t len)
 		if (pg->status >= 128)
 			snprintf(buf, len, "stopped: ended by signal %ld (SIG%s)%s",
 				 pg->status - 128, sig_name((int)(pg->status - 128)),
-				 pg->status == 137 ? ", after the grace period" : "");
+				 pg->killed ? ", sent by bindlab after the grace period" : "");
 		else
 			snprintf(buf, len, "stopped: exit status %ld", pg->status);
 		return;

@@ -126,7 +126,7 @@ def test_a_server_that_ignores_sigterm_is_killed_and_bindlab_goes_on(bindlab, tm
                                                                       clean_host):
     p, checks, score = check(bindlab, student(tmp_path, BAD / "ignores-sigterm.c"), "-v")
     # stop() sends SIGTERM, waits its grace period, then SIGKILL: the port is free
-    assert "stopped: ended by signal 9 (SIGKILL), after the grace period" in p.stdout
+    assert "stopped: ended by signal 9 (SIGKILL), sent by bindlab after the grace period" in p.stdout
     assert checks["02-restarts"][0] == "PASS", p.stdout
 
 

@@ -74,7 +74,7 @@ server: stop(flood, 200ms) = 143
     assert len(flood["stdout"]) == 16384 and flood["dropped"] > 0
     assert "more bytes of output, not kept" in r.out
     assert "ended by itself: signal 11" in r.out
-    assert "stopped: ended by signal 9 (SIGKILL after the grace period)" in r.out
+    assert "stopped: ended by signal 9 (SIGKILL), sent by bindlab after the grace period" in r.out
 
 
 def test_a_static_binary_runs_untraced_and_the_report_says_so(run, tmp_path):
