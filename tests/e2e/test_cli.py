@@ -9,7 +9,7 @@ import pytest
 
 from conftest import ROOT, validate_report
 
-VERBS = ["run", "list", "restart-check", "who", "doctor", "version", "help"]
+VERBS = ["run", "list", "lab", "check", "restart-check", "who", "doctor", "version", "help"]
 DEMO = "scenarios/timewait/server-closes-first.scn"
 
 
@@ -28,7 +28,7 @@ def test_help_lists_every_command(bindlab):
     assert bl(bindlab, "--help").stdout == p.stdout
 
 
-@pytest.mark.parametrize("verb", VERBS[:5])
+@pytest.mark.parametrize("verb", VERBS[:7])
 def test_every_verb_has_its_own_usage_and_does_nothing_else(bindlab, verb):
     p = bl(bindlab, verb, "--help")
     assert p.returncode == 0, p
