@@ -236,3 +236,44 @@ def programs_under(folder):
         except OSError:
             pass
     return out
+
+
+def test_on_a_terminal_the_walkthrough_waits_for_enter(bindlab, tmp_path):
+    """Enter goes on to the next step, q stops; both ends must be a terminal."""
+    import pty
+    import select
+
+    labs = tmp_path / "labs"
+    shutil.copytree(LABS, labs)
+    walk = labs / "01-echo" / "walkthrough"
+    shutil.copy(walk / "01-second-instance.scn", walk / "02-again.scn")
+    shutil.copy(walk / "01-second-instance.scn", walk / "03-once-more.scn")
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execv(bindlab, [bindlab, "lab", "--no-color", "--labs", str(labs), "1"])
+    out = b""
+
+    def read_until(text, timeout=60):
+        nonlocal out
+        import time
+        deadline = time.monotonic() + timeout
+        while text.encode() not in out:
+            left = deadline - time.monotonic()
+            assert left > 0, out.decode(errors="replace")[-2000:]
+            if select.select([fd], [], [], left)[0]:
+                try:
+                    out += os.read(fd, 65536)
+                except OSError:
+                    break
+    try:
+        read_until("[step 1 of 3 done: Enter for the next one, q to stop]")
+        assert b"== step 2 of 3" not in out
+        os.write(fd, b"\n")
+        read_until("[step 2 of 3 done: Enter for the next one, q to stop]")
+        os.write(fd, b"q\n")
+        read_until("Your turn:")
+    finally:
+        _, status = os.waitpid(pid, 0)
+        os.close(fd)
+    assert os.WEXITSTATUS(status) == 0
+    assert b"== step 3 of 3" not in out
