@@ -43,7 +43,7 @@ DEPS_DEB     = build-essential libpcap-dev libmnl-dev libcunit1-dev python3-pyte
 obj = $(patsubst %.c,$(1)/%.o,$(2))
 
 .PHONY: all demo deps test unit unit-asan e2e e2e-slow fmt fmt-check lint bench clean repeat \
-	matrix repeat-library check-layers lab check handout
+	matrix repeat-library repeat-labs check-layers lab check handout
 
 all: $(BUILD)/bindlab $(BUILD)/libbindlab-trace.so $(SERVERS)
 
@@ -126,6 +126,16 @@ repeat-library: $(BUILD)/bindlab
 	@for i in $$(seq $(LIBRARY_REPEAT)); do \
 	  $(BUILD)/bindlab run -q -j 2 scenarios > $(BUILD)/repeat.out || { cat $(BUILD)/repeat.out; exit 1; }; \
 	  echo "run $$i: $$(tail -1 $(BUILD)/repeat.out)"; \
+	done
+
+# Every lab's starter, solution and wrong fixes, many times: no score may flake.
+LABS_REPEAT ?= 20
+repeat-labs: all
+	@for i in $$(seq $(LABS_REPEAT)); do \
+	  BINDLAB=$(abspath $(BUILD)/bindlab) $(PYTHON) -m pytest -q -p no:cacheprovider tests/e2e/test_labs.py \
+	    -k "starter_gets or solution or wrong or another" > $(BUILD)/repeat-labs.out 2>&1 || \
+	    { cat $(BUILD)/repeat-labs.out; exit 1; }; \
+	  echo "run $$i: $$(tail -1 $(BUILD)/repeat-labs.out)"; \
 	done
 
 # docs/matrix.md, from the scenario files' "# question:" and "# answer:" lines

@@ -50,9 +50,15 @@ static int list_labs(const char *root)
 /* `# needs: root`: a second uid (setuid) exists only as root */
 static int needs_root(const struct scn_file *f)
 {
-	const char *v = f->nplans ? plan_meta(&f->plans[0], "needs") : NULL;
+	const char *v = plan_meta(&f->plans[0], "needs");
 
 	return v && !strcmp(v, "root") && geteuid() != 0;
+}
+
+/* Is the file's step left out of this run (slow, or needs root)? */
+static int skipped(const struct scn_file *f, int slow)
+{
+	return needs_root(f) || (!slow && plan_meta(&f->plans[0], "slow"));
 }
 
 /* Wait for Enter; 1 when the student typed q. */
@@ -136,7 +142,8 @@ static int lab_main(int argc, char **argv)
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
 		no_pause = 1;
 	snprintf(dir, sizeof(dir), "%s/walkthrough", lab.dir);
-	if (collect(dirs, 1, slow, NULL, &col, err) < 0) {
+	/* every file, slow ones too: a skipped step still shows its question */
+	if (collect(dirs, 1, 1, NULL, &col, err) < 0) {
 		fprintf(stderr, "bindlab: %s\n", err);
 		goto out;
 	}
@@ -149,7 +156,7 @@ static int lab_main(int argc, char **argv)
 		goto out;
 	njobs = 0;
 	for (int i = 0; i < col.n; i++) {
-		if (needs_root(&col.files[i]))
+		if (skipped(&col.files[i], slow))
 			continue;
 		for (int k = 0; k < col.files[i].nplans; k++)
 			jobs[njobs++].plan = &col.files[i].plans[k];
@@ -170,13 +177,12 @@ static int lab_main(int argc, char **argv)
 	/* one step per file (the handouts cite them so), its variants together */
 	for (int i = 0, j = 0; i < col.n; i++) {
 		const struct scn_file *f = &col.files[i];
-		const struct plan *p0 = f->nplans ? &f->plans[0] : NULL;
-		const char *q = p0 ? plan_meta(p0, "question") : NULL;
-		const char *a = p0 ? plan_meta(p0, "answer") : NULL;
+		const struct plan *p0 = &f->plans[0];
+		const char *q = plan_meta(p0, "question"), *a = plan_meta(p0, "answer");
 		int ok = 1;
 
 		printf("\n== step %d of %d: %s\n", i + 1, col.n, q ? q : f->path);
-		if (!p0) {
+		if (!slow && plan_meta(p0, "slow")) {
 			printf("skipped: it waits out a real kernel timer (--slow runs it)\n");
 			continue;
 		}

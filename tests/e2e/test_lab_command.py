@@ -277,3 +277,30 @@ def test_on_a_terminal_the_walkthrough_waits_for_enter(bindlab, tmp_path):
         os.close(fd)
     assert os.WEXITSTATUS(status) == 0
     assert b"== step 3 of 3" not in out
+
+
+def test_a_walkthrough_step_the_kernel_disagrees_with_is_reported(bindlab, tmp_path):
+    labs = tmp_path / "labs"
+    shutil.copytree(LABS, labs)
+    walk = labs / "01-echo" / "walkthrough"
+    (walk / "02-wrong.scn").write_text(
+        "# question: does a second bind of one address succeed?\n"
+        "# answer: (a lab that got it wrong)\n"
+        "host server 10.0.0.1\n"
+        "server: a = socket(tcp)\n"
+        "server: bind(a, 10.0.0.1:8080)\n"
+        "server: listen(a)\n"
+        "server: b = socket(tcp)\n"
+        "server: bind(b, 10.0.0.1:8080) = 0\n")
+    (walk / "03-slow.scn").write_text(
+        "# question: a minute of TIME_WAIT?\n# answer: yes\n# slow: waits 60 s\n"
+        "host server 10.0.0.1\nserver: a = socket(tcp)\n")
+    p = subprocess.run([bindlab, "lab", "--no-color", "--labs", str(labs), "1"],
+                       capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert p.returncode == 1, p.stdout + p.stderr
+    assert "== step 2 of 3: does a second bind of one address succeed?" in p.stdout
+    assert ("This kernel did not do what the lab expects (see above): please tell your "
+            "instructor, with `uname -r`.") in p.stdout
+    assert "(a lab that got it wrong)" not in p.stdout
+    assert "== step 3 of 3: a minute of TIME_WAIT?\nskipped: it waits out a real kernel " \
+        "timer (--slow runs it)" in p.stdout

@@ -106,3 +106,23 @@ def test_a_lab_check_runs_as_an_unprivileged_user(bindlab, tmp_path, clean_host)
         assert score == [f"score: {total} / {total}"], p.stdout
     finally:
         shutil.rmtree(d)
+
+
+def test_a_walkthrough_step_that_needs_root_is_skipped_rootless(nobody_dir, clean_host):
+    """Lab 07's last step needs a second uid: rootless, it is skipped by name
+    and keeps its number."""
+    if not unprivileged_userns_allowed():
+        pytest.skip("this kernel refuses unprivileged user namespaces")
+    shutil.copytree(ROOT / "labs" / "07-reuseport-handover", os.path.join(
+        nobody_dir, "labs", "07-reuseport-handover"))
+    for dirpath, dirs, files in os.walk(nobody_dir):
+        for x in dirs + files:
+            os.chmod(os.path.join(dirpath, x), 0o755)
+    n = len(list((ROOT / "labs" / "07-reuseport-handover" / "walkthrough").glob("*.scn")))
+    p = subprocess.run([os.path.join(nobody_dir, "bindlab"), "lab", "--no-color", "--labs",
+                        os.path.join(nobody_dir, "labs"), "7"], cwd=nobody_dir,
+                       capture_output=True, text=True, preexec_fn=as_nobody, timeout=120,
+                       stdin=subprocess.DEVNULL)
+    assert p.returncode == 0, p.stdout[-3000:] + p.stderr
+    assert "skipped: it needs root (a second uid exists only there)" in p.stdout
+    assert f"== step {n} of {n}: " in p.stdout
