@@ -184,9 +184,12 @@ def test_lab_lists_the_labs_and_walks_through_one(bindlab, clean_host):
     assert p.stdout.rstrip().endswith("build/bindlab check 1")
 
 
-def test_ctrl_c_during_a_check_leaves_nothing(bindlab, tmp_path, clean_host):
+@pytest.mark.parametrize("how", ["ctrl-c", "sigkill"])
+def test_a_check_killed_midway_leaves_nothing(bindlab, tmp_path, how, clean_host):
     """Ctrl-C reaches the whole foreground process group: bindlab, its
-    runners, the student's build; every world and program goes with them."""
+    runners, the student's build.  SIGKILL (the laptop's OOM killer) reaches
+    bindlab alone: its runners die with it, and every world and program
+    with them."""
     d = student(tmp_path, BAD / "hangs.c")
     tmp_before = set(os.listdir("/tmp"))
     p = subprocess.Popen([bindlab, "check", "--no-color", "--labs", str(LABS), "1", str(d)],
@@ -205,7 +208,10 @@ def test_ctrl_c_during_a_check_leaves_nothing(bindlab, tmp_path, clean_host):
             return False
         wait_for(world, timeout=30, what="a check's world")
     finally:
-        os.killpg(p.pid, signal.SIGINT)
+        if how == "ctrl-c":
+            os.killpg(p.pid, signal.SIGINT)
+        else:
+            os.kill(p.pid, signal.SIGKILL)
         p.communicate(timeout=30)
     assert p.returncode != 0
     wait_for(lambda: not in_session(p.pid), what="every process of the check to die")

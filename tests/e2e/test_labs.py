@@ -46,14 +46,19 @@ def overlays(kind):
 
 
 def student_copy(tmp_path, lab, overlay=None):
-    """The starter as a student has it, with overlay's files put over it."""
+    """The starter as a student has it, with overlay's change.patch applied
+    (a patch that no longer applies to the starter fails here)."""
     d = tmp_path / "student"
     shutil.copytree(lab / "starter", d, ignore=shutil.ignore_patterns(conf(lab)["program"]))
     if overlay:
-        for f in overlay.iterdir():
-            if f.is_file() and f.name != "expect":
-                shutil.copy(f, d / f.name)
+        apply_patch(overlay / "change.patch", d)
     return d
+
+
+def apply_patch(patch, folder):
+    p = subprocess.run(["patch", "-s", "-p1", "--no-backup-if-mismatch", "-d", str(folder),
+                        "-i", str(patch)], capture_output=True, text=True, timeout=30)
+    assert p.returncode == 0, f"{patch} does not apply to the starter:\n{p.stdout}{p.stderr}"
 
 
 def check(bindlab, lab, folder, hidden):
@@ -103,12 +108,13 @@ def test_a_lab_has_what_a_student_and_the_staff_need(lab):
         assert re.search(r"^# points: \d+$", text, re.M), scn
         assert re.search(r"^# hint: \S", text, re.M), scn
     staff = STAFF / lab.name
-    assert (staff / "solution").is_dir(), "a reference solution"
+    assert (staff / "solution" / "change.patch").is_file(), "a reference solution"
     assert sorted((staff / "hidden").glob("*.scn")), "hidden checks"
     wrong = [p for p in (staff / "wrong").iterdir() if p.is_dir()]
     assert len(wrong) >= 2, "at least two wrong fixes"
     for w in wrong:
         assert (w / "expect").is_file(), w
+        assert (w / "change.patch").is_file(), w
 
 
 @pytest.mark.parametrize("lab", all_labs(), ids=lambda p: p.name)
