@@ -3,6 +3,7 @@ labs, never a reference solution, a hidden check or a wrong fix.  The proof
 is the archive's own listing and contents, and a handout that builds and
 checks a lab on its own."""
 import re
+import shutil
 import subprocess
 import tarfile
 
@@ -35,10 +36,27 @@ def test_the_handout_has_no_staff_folder_and_no_tests(handout):
             assert f"bindlab/labs/{lab.name}/checks/{scn.name}" in names
 
 
-def test_no_file_of_the_handout_holds_a_staff_file(handout):
+def staff_programs(tmp_path):
+    """Every program the staff keeps, as a file: each change.patch applied to
+    its lab's starter (the solution, the other right answers, the wrong
+    fixes)."""
+    out = {}
+    for patch in sorted((ROOT / "staff").rglob("change.patch")):
+        lab = patch.relative_to(ROOT / "staff").parts[0]
+        d = tmp_path / "staff" / patch.parent.relative_to(ROOT / "staff")
+        shutil.copytree(ROOT / "labs" / lab / "starter", d)
+        subprocess.run(["patch", "-s", "-p1", "-d", str(d), "-i", str(patch)], check=True)
+        for f in d.glob("*.c"):
+            if f.read_bytes() != (ROOT / "labs" / lab / "starter" / f.name).read_bytes():
+                out[patch.parent / f.name] = f.read_bytes()
+    return out
+
+
+def test_no_file_of_the_handout_holds_a_staff_file(handout, tmp_path):
     """Not by name, not by content: a solution copied into labs/ by mistake
     is caught too."""
     staff = {p: p.read_bytes() for p in staff_files() if p.stat().st_size > 40}
+    staff.update(staff_programs(tmp_path))
     assert staff
     with tarfile.open(handout) as t:
         for m in t.getmembers():
