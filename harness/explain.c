@@ -201,15 +201,13 @@ static int judge(struct runner *r, int host, const struct rsock *cand, uint64_t 
 					h->proc = p;
 			if (h->proc >= 0 && !r->actors[h->proc].exited)
 				h->comm[0] = '\0'; /* an actor: its name says it */
-			if (h->proc < 0) {
-				/* the pid the report's programs are named by */
-				h->pid = sockdiag_pid_inner(h->pid);
-				for (int g = 0; g < r->res->nprogs; g++)
-					if (r->res->progs[g].pid == h->pid)
-						h->prog = g;
-			}
+			/* the pid the report's programs are named by */
+			h->pid = sockdiag_pid_inner(h->pid);
+			for (int g = 0; h->proc < 0 && g < r->res->nprogs; g++)
+				if (r->res->progs[g].pid == h->pid)
+					h->prog = g;
 		} else if (h->proc >= 0 && !r->actors[h->proc].exited) {
-			h->pid = r->actors[h->proc].pid;
+			h->pid = sockdiag_pid_inner(r->actors[h->proc].pid);
 		} else {
 			h->proc = -1;
 			h->pid = 0;
