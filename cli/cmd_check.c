@@ -13,6 +13,7 @@
 #include "build.h"
 #include "cli.h"
 #include "lab.h"
+#include "outputs.h"
 #include "pool.h"
 
 static const struct cli_option check_opts_help[] = {
@@ -23,10 +24,12 @@ static const struct cli_option check_opts_help[] = {
     {"--build-timeout DUR", "bound on building the program (default 60s)"},
     {"-v, --verbose", "the full report of every check, not only of failing ones"},
     {"--color, --no-color", "default: colour on a terminal, unless NO_COLOR is set"},
+    OUTPUTS_HELP,
     {NULL, NULL},
 };
 
 struct check_opts {
+	struct outputs outs;
 	const char *labs, *which, *dir;
 	int hidden, verbose, color;
 	long build_timeout_ms;
@@ -45,6 +48,7 @@ static int check_args(int argc, char **argv, struct check_opts *o)
 						 {"color", no_argument, NULL, 'C'},
 						 {"no-color", no_argument, NULL, 'N'},
 						 {"help", no_argument, NULL, 'h'},
+						 OUTPUTS_LONGOPTS,
 						 {NULL, 0, NULL, 0}};
 	long v;
 	int c;
@@ -85,6 +89,8 @@ static int check_args(int argc, char **argv, struct check_opts *o)
 			cli_usage(stdout, &command_check);
 			exit(EXIT_PASS);
 		default:
+			if (outputs_option(&o->outs, c, optarg))
+				break;
 			cli_usage(stderr, &command_check);
 			return -1;
 		}
@@ -258,6 +264,11 @@ static int check_main(int argc, char **argv)
 	for (int i = 0; i < lab.nchecks; i++)
 		for (int k = 0; k < lab.checks[i].nplans; k++)
 			jobs[njobs++].plan = &lab.checks[i].plans[k];
+	if (outputs_check(&o.outs, njobs, err) < 0) {
+		fprintf(stderr, "bindlab: %s\n", err);
+		goto out;
+	}
+	outputs_setup(&o.outs, &o.po);
 	if (pool_run(jobs, njobs, &o.po, NULL, NULL, err) < 0) {
 		fprintf(stderr, "bindlab: %s\n", err);
 		goto out;
@@ -266,6 +277,10 @@ static int check_main(int argc, char **argv)
 		print_check(&o, &lab.checks[i], &b, var, jobs + j, lab.checks[i].nplans, &t);
 	printf("\nscore: %d / %d\n", t.score, t.total);
 	printf("%d passed, %d failed\n", t.passed, t.failed + t.errors);
+	if (outputs_write(&o.outs, jobs, njobs, lab.title, err) < 0) {
+		fprintf(stderr, "bindlab: %s\n", err);
+		goto out;
+	}
 	rc = t.errors ? EXIT_USAGE : t.score == t.total ? EXIT_PASS : EXIT_FAIL;
 out:
 	for (int i = 0; i < njobs; i++)

@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "collect.h"
 #include "lab.h"
+#include "outputs.h"
 #include "pool.h"
 
 static const struct cli_option lab_opts_help[] = {
@@ -19,6 +20,7 @@ static const struct cli_option lab_opts_help[] = {
     {"--labs DIR", "the labs folder (default: labs/ beside bindlab's build folder)"},
     {"--timeout DUR", "bound on one syscall step (default 2000ms)"},
     {"--color, --no-color", "default: colour on a terminal, unless NO_COLOR is set"},
+    OUTPUTS_HELP,
     {NULL, NULL},
 };
 
@@ -75,11 +77,16 @@ static int pause_here(int step, int nsteps)
 
 static int lab_main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-	    {"no-pause", no_argument, NULL, 'P'},   {"slow", no_argument, NULL, 'S'},
-	    {"labs", required_argument, NULL, 'L'}, {"timeout", required_argument, NULL, 't'},
-	    {"color", no_argument, NULL, 'C'},	    {"no-color", no_argument, NULL, 'N'},
-	    {"help", no_argument, NULL, 'h'},	    {NULL, 0, NULL, 0}};
+	static const struct option longopts[] = {{"no-pause", no_argument, NULL, 'P'},
+						 {"slow", no_argument, NULL, 'S'},
+						 {"labs", required_argument, NULL, 'L'},
+						 {"timeout", required_argument, NULL, 't'},
+						 {"color", no_argument, NULL, 'C'},
+						 {"no-color", no_argument, NULL, 'N'},
+						 {"help", no_argument, NULL, 'h'},
+						 OUTPUTS_LONGOPTS,
+						 {NULL, 0, NULL, 0}};
+	struct outputs outs = {0};
 	struct run_opts ro = {.step_timeout_ms = PLAN_WAIT_DEFAULT_MS, .progress_fd = -1};
 	struct render_opts rep = {0};
 	struct pool_opts po = {.run = &ro, .render = &rep, .jobs = 2};
@@ -117,6 +124,8 @@ static int lab_main(int argc, char **argv)
 			cli_usage(stdout, &command_lab);
 			return EXIT_PASS;
 		default:
+			if (outputs_option(&outs, c, optarg))
+				break;
 			cli_usage(stderr, &command_lab);
 			return EXIT_USAGE;
 		}
@@ -170,6 +179,11 @@ static int lab_main(int argc, char **argv)
 	printf("  handout  %s/README.md\n", lab.dir);
 	printf("  running  %d step%s on the real kernel...\n", col.n, col.n == 1 ? "" : "s");
 	fflush(stdout);
+	if (outputs_check(&outs, njobs, err) < 0) {
+		fprintf(stderr, "bindlab: %s\n", err);
+		goto out;
+	}
+	outputs_setup(&outs, &po);
 	if (pool_run(jobs, njobs, &po, NULL, NULL, err) < 0) {
 		fprintf(stderr, "bindlab: %s\n", err);
 		goto out;
@@ -214,6 +228,10 @@ static int lab_main(int argc, char **argv)
 		}
 		if (!no_pause && i + 1 < col.n && pause_here(i + 1, col.n))
 			break;
+	}
+	if (outputs_write(&outs, jobs, njobs, lab.title, err) < 0) {
+		fprintf(stderr, "bindlab: %s\n", err);
+		goto out;
 	}
 	printf("\nYour turn: read %s/README.md, fix %s/starter/, then run\n"
 	       "    build/bindlab check %d\n",

@@ -14,6 +14,7 @@
 
 #include "builder.h"
 #include "cli.h"
+#include "outputs.h"
 #include "pool.h"
 
 static const struct cli_option rc_opts[] = {
@@ -22,16 +23,19 @@ static const struct cli_option rc_opts[] = {
     {"--grace DUR", "SIGTERM, then SIGKILL after DUR (default 2s)"},
     {"--pcap DIR", "write one pcap file per interface into DIR"},
     {"--json FILE", "write the run as JSON ('-' for stdout)"},
+    OUTPUTS_HELP,
     {"--print-scenario", "print the scenario it would run, and stop"},
     {NULL, NULL},
 };
 
 /* Run one plan in a runner and wait for its report. */
 static int run_one(const struct plan *plan, const struct run_opts *ro,
-		   const struct render_opts *rep, struct job *jb, char *err)
+		   const struct render_opts *rep, struct outputs *outs, struct job *jb, char *err)
 {
 	struct pool_opts po = {.run = ro, .render = rep, .jobs = 1};
 
+	if (outs)
+		outputs_setup(outs, &po);
 	memset(jb, 0, sizeof(*jb));
 	jb->plan = plan;
 	if (pool_run(jb, 1, &po, NULL, NULL, err) < 0)
@@ -67,11 +71,16 @@ static int run_line(struct builder *b, const char *var, char **args, int nargs)
 
 static int rc_main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-	    {"port", required_argument, NULL, 'p'},  {"clients", required_argument, NULL, 'c'},
-	    {"grace", required_argument, NULL, 'g'}, {"pcap", required_argument, NULL, 'P'},
-	    {"json", required_argument, NULL, 'J'},  {"print-scenario", no_argument, NULL, 's'},
-	    {"help", no_argument, NULL, 'h'},	     {NULL, 0, NULL, 0}};
+	static const struct option longopts[] = {{"port", required_argument, NULL, 'p'},
+						 {"clients", required_argument, NULL, 'c'},
+						 {"grace", required_argument, NULL, 'g'},
+						 {"pcap", required_argument, NULL, 'P'},
+						 {"json", required_argument, NULL, 'J'},
+						 {"print-scenario", no_argument, NULL, 's'},
+						 {"help", no_argument, NULL, 'h'},
+						 OUTPUTS_LONGOPTS,
+						 {NULL, 0, NULL, 0}};
+	struct outputs outs = {0};
 	struct run_opts ro = {.step_timeout_ms = PLAN_WAIT_DEFAULT_MS, .progress_fd = -1};
 	struct render_opts rep = {.color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR")};
 	char err[ERRLEN];
@@ -116,6 +125,8 @@ static int rc_main(int argc, char **argv)
 			cli_usage(stdout, &command_restart_check);
 			return EXIT_PASS;
 		default:
+			if (outputs_option(&outs, c, optarg))
+				break;
 			cli_usage(stderr, &command_restart_check);
 			return EXIT_USAGE;
 		}
@@ -140,7 +151,7 @@ static int rc_main(int argc, char **argv)
 		builder_line(&b, "expect traced server listen() = 0 within 5s");
 		if (b.failed ||
 		    plan_parse_string("restart-check", b.text, &plans, &nplans, err) < 0 ||
-		    run_one(&plans[0], &ro, &rep, &jb, err) < 0) {
+		    run_one(&plans[0], &ro, &rep, NULL, &jb, err) < 0) {
 			fprintf(stderr, "bindlab: %s\n", b.failed ? "out of memory" : err);
 			goto out;
 		}
@@ -204,7 +215,7 @@ static int rc_main(int argc, char **argv)
 		goto out;
 	}
 	if (plan_parse_string("restart-check", b.text, &plans, &nplans, err) < 0 ||
-	    run_one(&plans[0], &ro, &rep, &jb, err) < 0) {
+	    run_one(&plans[0], &ro, &rep, &outs, &jb, err) < 0) {
 		fprintf(stderr, "bindlab: %s\n", err);
 		goto out;
 	}
@@ -256,6 +267,10 @@ static int rc_main(int argc, char **argv)
 			rc = EXIT_USAGE;
 		}
 		free(json);
+	}
+	if (outputs_write(&outs, &jb, 1, "restart-check", err) < 0) {
+		fprintf(stderr, "bindlab: %s\n", err);
+		rc = EXIT_USAGE;
 	}
 out:
 	job_free(&jb);

@@ -10,11 +10,13 @@
 
 #include "cli.h"
 #include "collect.h"
+#include "outputs.h"
 #include "pool.h"
 
 static const struct cli_option run_opts_help[] = {
     {"--pcap DIR", "write one pcap file per interface into DIR"},
     {"--json FILE", "write every run as JSON ('-' for stdout; docs/json-report.md)"},
+    OUTPUTS_HELP,
     {"-j N", "run N scenarios at once (default 1, at most 64)"},
     {"--timeout DUR", "bound on one syscall step (default 2000ms; a bare number is ms)"},
     {"--set NAME=VALUE", "give ${NAME} in the scenarios a value (e.g. --set SERVER=./server)"},
@@ -81,7 +83,9 @@ static int run_main(int argc, char **argv)
 						 {"slow", no_argument, NULL, 'S'},
 						 {"set", required_argument, NULL, 'D'},
 						 {"help", no_argument, NULL, 'h'},
+						 OUTPUTS_LONGOPTS,
 						 {NULL, 0, NULL, 0}};
+	struct outputs outs = {0};
 	struct run_opts ro = {.step_timeout_ms = PLAN_WAIT_DEFAULT_MS, .progress_fd = -1};
 	struct render_opts rep = {0};
 	struct pool_opts po = {.run = &ro, .render = &rep, .jobs = 1};
@@ -146,6 +150,8 @@ static int run_main(int argc, char **argv)
 			cli_usage(stdout, &command_run);
 			return EXIT_PASS;
 		default:
+			if (outputs_option(&outs, c, optarg))
+				break;
 			cli_usage(stderr, &command_run);
 			return EXIT_USAGE;
 		}
@@ -189,6 +195,11 @@ static int run_main(int argc, char **argv)
 	for (int i = 0; i < col.n; i++)
 		for (int k = 0; k < col.files[i].nplans; k++)
 			jobs[njobs++].plan = &col.files[i].plans[k];
+	if (outputs_check(&outs, njobs, err) < 0) {
+		fprintf(stderr, "bindlab: %s\n", err);
+		goto out;
+	}
+	outputs_setup(&outs, &po);
 	if (json_path) {
 		tot.json = open_memstream(&json, &jsonlen);
 		if (!tot.json)
@@ -208,6 +219,11 @@ static int run_main(int argc, char **argv)
 			fprintf(stderr, "bindlab: %s\n", err);
 			goto out;
 		}
+	}
+	if (outputs_write(&outs, jobs, njobs, njobs == 1 ? jobs[0].plan->name : "bindlab run",
+			  err) < 0) {
+		fprintf(stderr, "bindlab: %s\n", err);
+		goto out;
 	}
 	if (col.skipped_slow)
 		printf("skipped %d slow scenario%s (real kernel timers): run with --slow\n",

@@ -21,8 +21,8 @@ static __attribute__((noreturn)) void runner_main(const struct plan *plan,
 	struct job_hdr h;
 	struct job_prog *jp;
 	int *outc;
-	char *text = NULL, *json = NULL, *fail = NULL;
-	size_t tl = 0, jl = 0, fl = 0;
+	char *text = NULL, *json = NULL, *fail = NULL, *extra[POOL_EXTRA_MAX] = {0};
+	size_t tl = 0, jl = 0, fl = 0, el[POOL_EXTRA_MAX] = {0};
 	FILE *t, *j, *f;
 	struct run_opts mine = *o->run;
 
@@ -56,6 +56,14 @@ static __attribute__((noreturn)) void runner_main(const struct plan *plan,
 	fclose(t);
 	fclose(j);
 	fclose(f);
+	for (int k = 0; k < o->nextra && k < POOL_EXTRA_MAX; k++) {
+		FILE *e = open_memstream(&extra[k], &el[k]);
+
+		if (!e)
+			_exit(EXIT_USAGE);
+		o->extra[k]->write(e, plan, res, o->render);
+		fclose(e);
+	}
 	outc = calloc((size_t)(res->nsteps ? res->nsteps : 1), sizeof(*outc));
 	jp = calloc((size_t)(res->nprogs ? res->nprogs : 1), sizeof(*jp));
 	if (!outc || !jp)
@@ -76,12 +84,17 @@ static __attribute__((noreturn)) void runner_main(const struct plan *plan,
 	h.textlen = (unsigned)tl;
 	h.jsonlen = (unsigned)jl;
 	h.faillen = (unsigned)fl;
+	for (int k = 0; k < POOL_EXTRA_MAX; k++)
+		h.extralen[k] = (unsigned)el[k];
 	if (cli_write_all(fd, &h, sizeof(h)) < 0 ||
 	    cli_write_all(fd, outc, (size_t)h.nsteps * sizeof(*outc)) < 0 ||
 	    cli_write_all(fd, jp, (size_t)h.nprogs * sizeof(*jp)) < 0 ||
 	    cli_write_all(fd, text, tl) < 0 || cli_write_all(fd, json, jl) < 0 ||
 	    cli_write_all(fd, fail, fl) < 0)
 		_exit(EXIT_USAGE);
+	for (int k = 0; k < POOL_EXTRA_MAX; k++)
+		if (el[k] && cli_write_all(fd, extra[k], el[k]) < 0)
+			_exit(EXIT_USAGE);
 	/* Close before exiting: bindlab can print the verdict while the kernel
 	 * still tears the captures and namespaces down. */
 	close(fd);
@@ -159,6 +172,8 @@ static int job_parse(struct job *jb)
 	need = sizeof(jb->hdr) + (size_t)jb->hdr.nsteps * sizeof(int) +
 	       (size_t)jb->hdr.nprogs * sizeof(struct job_prog) + jb->hdr.textlen +
 	       jb->hdr.jsonlen + jb->hdr.faillen;
+	for (int k = 0; k < POOL_EXTRA_MAX; k++)
+		need += jb->hdr.extralen[k];
 	if (jb->hdr.nsteps != jb->plan->nsteps || jb->hdr.nprogs < 0 ||
 	    jb->hdr.nprogs > RESULT_PROGS_MAX || need != jb->len) {
 		snprintf(jb->died, sizeof(jb->died), "the runner's report was cut short");
@@ -169,6 +184,9 @@ static int job_parse(struct job *jb)
 	jb->text = (const char *)(jb->progs + jb->hdr.nprogs);
 	jb->json = jb->text + jb->hdr.textlen;
 	jb->fail = jb->json + jb->hdr.jsonlen;
+	jb->extra[0] = jb->fail + jb->hdr.faillen;
+	for (int k = 1; k < POOL_EXTRA_MAX; k++)
+		jb->extra[k] = jb->extra[k - 1] + jb->hdr.extralen[k - 1];
 	return 0;
 }
 

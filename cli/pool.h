@@ -10,12 +10,15 @@
 #include "render.h"
 #include "run.h"
 
+#define POOL_EXTRA_MAX 4 /* renderers asked for besides text and JSON */
+
 /* What a runner sends first. */
 struct job_hdr {
 	int verdict;	 /* enum verdict */
 	int failed_line; /* of the failed step, 0 */
 	int nsteps, nprogs;
 	unsigned textlen, jsonlen, faillen;
+	unsigned extralen[POOL_EXTRA_MAX]; /* pool_opts.extra's outputs, in order */
 };
 
 /* A program, as data: what restart-check and the grader need. */
@@ -41,7 +44,8 @@ struct job {
 	const struct job_prog *progs; /* hdr.nprogs */
 	const char *text, *json;
 	const char *fail; /* hdr.faillen bytes: the failed step, as render_failure() says it */
-	char died[160];	  /* why there is no report, when job_parse() failed */
+	const char *extra[POOL_EXTRA_MAX]; /* hdr.extralen[k] bytes each */
+	char died[160];			   /* why there is no report, when job_parse() failed */
 };
 
 struct pool_opts {
@@ -49,6 +53,10 @@ struct pool_opts {
 	const struct render_opts *render;
 	int jobs;      /* at most this many runners at once */
 	int countdown; /* show the TIME_WAIT countdown on stderr (one run, a terminal) */
+	/* more renderers to run on each result in its runner (--html, --svg,
+	 * --mermaid): their bytes come back as job.extra[k] */
+	const struct renderer *extra[POOL_EXTRA_MAX];
+	int nextra;
 };
 
 /* Run every job, calling done() (if not NULL) for each in order as soon as

@@ -21,8 +21,17 @@ struct renderer {
 		      const struct render_opts *o);
 };
 
-extern const struct renderer render_text; /* text.c */
-extern const struct renderer render_json; /* json.c: one run's object */
+extern const struct renderer render_text;    /* text.c */
+extern const struct renderer render_json;    /* json.c: one run's object */
+extern const struct renderer render_html;    /* html.c: one run's <section> */
+extern const struct renderer render_svg;     /* svg.c: one run's ladder, a whole SVG */
+extern const struct renderer render_mermaid; /* mermaid.c: one run's sequenceDiagram */
+
+/* The document around the runs of an --html file (html.c): begin before
+ * the first run's section, end after the last (an index of the runs when
+ * there are several). */
+void render_html_begin(FILE *out, const char *title, const char *version);
+void render_html_end(FILE *out);
 
 /* The envelope of every --json file: {"format": ..., "runs": [ ... ]}.
  * json_begin() before the first run, json_sep() between runs, json_end()
