@@ -38,7 +38,7 @@ UNIT_SRC    := $(sort $(wildcard tests/unit/test_*.c))
 SERVERS     := $(patsubst tests/servers/%.c,$(BUILD)/servers/%,$(sort $(wildcard tests/servers/*.c))) \
                $(if $(wildcard tests/servers/server.c),$(BUILD)/servers/server-static)
 DEPS_DEB     = build-essential libpcap-dev libmnl-dev libcunit1-dev python3-pytest python3-jsonschema \
-               tcpdump tshark iproute2 socat patch
+               tcpdump tshark iproute2 socat patch chromium
 
 obj = $(patsubst %.c,$(1)/%.o,$(2))
 
@@ -97,8 +97,14 @@ unit-asan: $(UNIT_ASAN_BIN)
 	@set -e; for t in $(UNIT_ASAN_BIN); do echo "== $$t (asan)"; ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $$t; done
 
 # --- end-to-end tests (pytest, real namespaces) ---------------------------
-e2e: all
+e2e: all tests/browser/node_modules
 	BINDLAB=$(abspath $(BUILD)/bindlab) $(PYTHON) -m pytest -q tests/e2e -m "not slow"
+
+# what the browser tests run (playwright-core to drive Debian's chromium, the
+# real mermaid parser), pinned by tests/browser/package-lock.json
+tests/browser/node_modules: tests/browser/package.json tests/browser/package-lock.json
+	npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
+	@touch $@
 
 e2e-slow: all
 	BINDLAB=$(abspath $(BUILD)/bindlab) $(PYTHON) -m pytest -q tests/e2e -m slow

@@ -1,0 +1,69 @@
+// check-page.mjs - open a page bindlab wrote in headless Chromium (Debian's)
+// and say what the browser saw, as JSON on stdout:
+//
+//   node check-page.mjs page FILE.html [--screenshot OUT.png] [--count SELECTOR]...
+//       -> {"errors": [...], "counts": {"SELECTOR": n}, "text": "...", "requests": [...]}
+//   node check-page.mjs mermaid FILE.mmd
+//       -> {"ok": true, "type": "sequence"} or {"ok": false, "error": "..."}
+//
+// errors: script errors and console errors; requests: every URL the page
+// asked for other than itself (a self-contained page asks for none).
+// The Mermaid check runs the real mermaid package (node_modules) inside the
+// browser: mermaid.parse() accepts or rejects the diagram as GitHub would.
+import { chromium } from "playwright-core";
+import { readFileSync } from "node:fs";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import path from "node:path";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const [mode, file, ...rest] = process.argv.slice(2);
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+});
+try {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const errors = [];
+  const requests = [];
+  page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
+  page.on("console", (m) => { if (m.type() === "error") errors.push(`console: ${m.text()}`); });
+  if (mode === "page") {
+    const url = pathToFileURL(path.resolve(file)).href;
+    page.on("request", (r) => { if (r.url() !== url) requests.push(r.url()); });
+    await page.goto(url, { waitUntil: "load" });
+    const counts = {};
+    for (let i = 0; i < rest.length; i++) {
+      if (rest[i] === "--count") {
+        const sel = rest[++i];
+        counts[sel] = await page.locator(sel).count();
+      } else if (rest[i] === "--screenshot") {
+        await page.screenshot({ path: rest[++i], fullPage: true });
+      }
+    }
+    const text = await page.evaluate(() => document.body.innerText);
+    console.log(JSON.stringify({ errors, counts, text, requests }));
+  } else if (mode === "mermaid") {
+    const src = readFileSync(file, "utf8");
+    await page.setContent("<!DOCTYPE html><html><body></body></html>");
+    await page.addScriptTag({ path: path.join(here, "node_modules/mermaid/dist/mermaid.min.js") });
+    const res = await page.evaluate(async (text) => {
+      try {
+        window.mermaid.initialize({ startOnLoad: false });
+        const r = await window.mermaid.parse(text);
+        const { svg } = await window.mermaid.render("d", text);
+        return { ok: !!r, type: r && r.diagramType, svg_bytes: svg.length };
+      } catch (e) {
+        return { ok: false, error: String(e && e.message || e) };
+      }
+    }, src);
+    res.errors = errors;
+    console.log(JSON.stringify(res));
+  } else {
+    console.error("usage: check-page.mjs page FILE [--count SEL] [--screenshot PNG] | mermaid FILE");
+    process.exit(2);
+  }
+} finally {
+  await browser.close();
+}
