@@ -29,8 +29,9 @@
 /* A step number, or ACTOR_DESCRIBE. */
 struct actor_req {
 	int step;
-	int pid;     /* ACTOR_REAP: the program */
-	int wait_ms; /* ACTOR_REAP: how long it may take to become a zombie */
+	int pid;	/* ACTOR_REAP: the program */
+	int wait_ms;	/* ACTOR_REAP: how long it may take to become a zombie */
+	int timeout_ms; /* the runner's bound on this step */
 };
 
 #define ACTOR_DESCRIBE (-1)
@@ -291,10 +292,31 @@ static long recv_text(int fd, const struct step_recv *rv, struct actor_reply *r)
 	return total;
 }
 
-/* Perform one syscall step in this actor.  fds maps scenario variables to
- * this process's descriptors. */
-static void do_step(const struct plan_step *st, int *fds, struct actor_reply *r)
+/* Bound the next recv() on fd to the time left before deadline (0: no
+ * bound).  -1 when the deadline has passed. */
+static int rcv_bound(int fd, uint64_t deadline)
 {
+	struct timeval tv = {0, 0};
+
+	if (deadline) {
+		uint64_t now = now_ns(), left;
+
+		if (now >= deadline)
+			return -1;
+		left = (deadline - now) / 1000ull; /* us */
+		tv.tv_sec = (time_t)(left / 1000000ull);
+		tv.tv_usec = (suseconds_t)(left % 1000000ull);
+		if (!tv.tv_sec && !tv.tv_usec)
+			tv.tv_usec = 1;
+	}
+	return setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 && deadline ? -1 : 0;
+}
+
+/* Perform one syscall step in this actor.  fds maps scenario variables to
+ * this process's descriptors; timeout_ms is the runner's bound on it. */
+static void do_step(const struct plan_step *st, int *fds, int timeout_ms, struct actor_reply *r)
+{
+	uint64_t deadline = 0;
 	int fd = st->sock >= 0 ? fds[st->sock] : -1;
 	struct sockaddr_storage ss;
 	socklen_t sl;
@@ -345,14 +367,28 @@ static void do_step(const struct plan_step *st, int *fds, struct actor_reply *r)
 			ret = recv_text(fd, &st->u.recv, r);
 			break;
 		}
+		/* "= *": whatever comes, even nothing: the wait is bounded by the
+		 * socket (SO_RCVTIMEO, -1 EAGAIN) before the runner's bound runs
+		 * out, so the step has a result instead of failing */
+		if (st->expect.any && !st->u.recv.dontwait)
+			deadline = now_ns() + (uint64_t)timeout_ms * 750000ull;
+		if (deadline)
+			rcv_bound(fd, deadline);
 		ret = recv(fd, buf, st->u.recv.max < sizeof(buf) ? st->u.recv.max : sizeof(buf),
 			   st->u.recv.dontwait ? MSG_DONTWAIT : 0);
 		/* eof: what a polite client does before it closes (unread data at
 		 * close() would make the kernel send RST instead of FIN) */
 		for (long got = ret; st->u.recv.until_eof && got > 0;) {
+			if (deadline && rcv_bound(fd, deadline) < 0) {
+				errno = EAGAIN;
+				ret = -1;
+				break;
+			}
 			got = recv(fd, buf, sizeof(buf), 0);
 			ret = got < 0 ? got : ret + got;
 		}
+		if (deadline)
+			rcv_bound(fd, 0);
 		break;
 	case STEP_SETUID:
 		/* Drop supplementary groups first, as a daemon does, so the new
@@ -594,7 +630,7 @@ __attribute__((noreturn)) static void actor_loop(const struct plan *plan, int *f
 		} else {
 			if (newchan >= 0)
 				close(newchan);
-			do_step(st, fds, &r);
+			do_step(st, fds, req.timeout_ms, &r);
 		}
 		if (write(CHAN_FD, &r, sizeof(r)) != (ssize_t)sizeof(r))
 			_exit(125);
@@ -698,7 +734,7 @@ int actor_call(struct actor *a, int step, long timeout_ms, struct actor_reply *r
 int actor_call_fds(struct actor *a, int step, const int *fds, int nfds, long timeout_ms,
 		   struct actor_reply *rep, char *err)
 {
-	struct actor_req req = {.step = step};
+	struct actor_req req = {.step = step, .timeout_ms = (int)timeout_ms};
 	char what[64];
 
 	if (a->exited || a->chan < 0)
