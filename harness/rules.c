@@ -138,10 +138,15 @@ static const char *where(const struct rsock *s, const struct rsock *cand, char *
 			 "on the wildcard address, which covers every address of the host,");
 	else if (addr_equal(&s->local.addr, &cand->local.addr))
 		snprintf(buf, len, "on the same address");
-	else if (addr_is_any(&cand->local.addr) && addr_is_any(&s->local.addr))
-		/* 0.0.0.0 and a dual-stack [::]: each covers the other's IPv4 */
+	else if (addr_is_any(&cand->local.addr) && addr_is_any(&s->local.addr) &&
+		 s->local.addr.family == AF_INET6)
+		/* 0.0.0.0 and a dual-stack [::]: [::] covers every IPv4 address */
 		snprintf(buf, len,
-			 "on the other family's wildcard, which a dual-stack [::] overlaps,");
+			 "on [::] without IPV6_V6ONLY, which covers every IPv4 address too,");
+	else if (addr_is_any(&cand->local.addr) && addr_is_any(&s->local.addr))
+		snprintf(buf, len,
+			 "on 0.0.0.0, which the new [::] socket covers too (it has no "
+			 "IPV6_V6ONLY),");
 	else if (addr_is_any(&cand->local.addr)) {
 		char a[INET6_ADDRSTRLEN];
 

@@ -75,8 +75,13 @@ static void test_where_the_holder_is(void)
 	EXPECT_STR_CONTAINS(buf, "a LISTEN socket on 10.0.0.1, an address the wildcard asked for "
 				 "covers, holds the port");
 	rules_sentence(RULE_LISTENER, &any6, &any4, buf, sizeof(buf));
-	EXPECT_STR_CONTAINS(buf, "a LISTEN socket on the other family's wildcard, which a "
-				 "dual-stack [::] overlaps, holds the port");
+	EXPECT_STR_CONTAINS(buf, "a LISTEN socket on 0.0.0.0, which the new [::] socket covers "
+				 "too (it has no IPV6_V6ONLY), holds the port");
+	any6.state = TCP_LISTEN;
+	any4.state = TCP_CLOSE;
+	rules_sentence(RULE_LISTENER, &any4, &any6, buf, sizeof(buf));
+	EXPECT_STR_CONTAINS(buf, "a LISTEN socket on [::] without IPV6_V6ONLY, which covers every "
+				 "IPv4 address too, holds the port");
 	rules_sentence(RULE_LISTENER, &same, &spec, buf, sizeof(buf));
 	EXPECT_STR_CONTAINS(buf, "a LISTEN socket on the same address holds the port");
 }
