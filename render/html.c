@@ -227,7 +227,7 @@ static void legend(FILE *out)
 	      "<span><i class=\"sw\" style=\"background:#b9dcf7\"></i>ESTABLISHED</span>"
 	      "<span><i class=\"sw\" style=\"background:#ffd49a\"></i>TIME_WAIT</span>"
 	      "<span>band: a socket's state where the run saw it (its name is written on it; "
-	      "dashed: still so at the end)</span>"
+	      "dashed: the run did not see it end)</span>"
 	      "<span>red dashed box: the call returned -1</span>"
 	      "<span>Tab or hover: an element in full below</span></p>\n",
 	      out);

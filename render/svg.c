@@ -222,7 +222,7 @@ static void draw_band(FILE *out, const struct ladder *l, const struct ladder_ban
 	fputs("; ", out);
 	html_text(out, bd->detail);
 	if (bd->open)
-		fputs("; still so when the run ended", out);
+		fputs("; the run did not see it end", out);
 	fprintf(out, "</title><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\"/>", x, y0,
 		LADDER_BAND_W, y1 - y0);
 	/* the state written along the band, as often as it fits */

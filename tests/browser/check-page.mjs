@@ -33,16 +33,27 @@ try {
     const url = pathToFileURL(path.resolve(file)).href;
     page.on("request", (r) => { if (r.url() !== url) requests.push(r.url()); });
     await page.goto(url, { waitUntil: "load" });
+    // a standalone SVG (--svg) has no body, and Chromium cannot take a
+    // full-page screenshot of one: its viewport, and its text content
+    const isSvg = await page.evaluate(
+      () => document.documentElement.namespaceURI === "http://www.w3.org/2000/svg");
+    if (isSvg) {
+      const box = await page.evaluate(() => [document.documentElement.width.baseVal.value,
+                                             document.documentElement.height.baseVal.value]);
+      await page.setViewportSize({ width: Math.ceil(box[0]) || 1280,
+                                   height: Math.min(Math.ceil(box[1]) || 900, 16000) });
+    }
     const counts = {};
     for (let i = 0; i < rest.length; i++) {
       if (rest[i] === "--count") {
         const sel = rest[++i];
         counts[sel] = await page.locator(sel).count();
       } else if (rest[i] === "--screenshot") {
-        await page.screenshot({ path: rest[++i], fullPage: true });
+        await page.screenshot({ path: rest[++i], fullPage: !isSvg });
       }
     }
-    const text = await page.evaluate(() => document.body.innerText);
+    const text = await page.evaluate(
+      () => document.body ? document.body.innerText : document.documentElement.textContent);
     console.log(JSON.stringify({ errors, counts, text, requests }));
   } else if (mode === "mermaid") {
     const src = readFileSync(file, "utf8");
