@@ -196,3 +196,22 @@ def test_a_lab_gives_an_index_with_each_steps_verdict(bindlab, tmp_path):
 def test_the_demo_page_stays_small(bindlab, tmp_path):
     html, _, _ = pictures(bindlab, tmp_path, "scenarios/timewait/server-closes-first.scn")
     assert html.stat().st_size < 200_000, html.stat().st_size
+
+
+def test_ten_thousand_events_and_sixteen_programs_draw_whole(bindlab, tmp_path):
+    scn = tmp_path / "many.scn"
+    lines = ["host server 10.0.0.1", "host client 10.0.0.2"]
+    lines += [f'server: p{k} = run("true")' for k in range(16)]
+    lines += ["server: s = socket(tcp)", "server: bind(s, 10.0.0.1:8080) = 0",
+              "server: listen(s) = 0", "client: c = socket(tcp)",
+              "client: connect(c, 10.0.0.1:8080) = 0", "server: a = accept(s)"]
+    lines += ['client: send(c, "x") = 1\nserver: recv(a, 1) = 1'] * 2500
+    scn.write_text("\n".join(lines) + "\n")
+    html, svg, runs = pictures(bindlab, tmp_path, scn, svg=True)
+    assert len(runs[0]["events"]) >= 10_000 and len(runs[0]["programs"]) == 16
+    root = ET.parse(svg).getroot()
+    arrows = [g for g in root.iter(SVG + "g") if "pkt" in g.get("class", "").split()]
+    assert len(arrows) == len(packets(runs[0]))
+    seen = page(html, ".pkt", "section.run")
+    assert seen["errors"] == [] and seen["requests"] == []
+    assert seen["counts"] == {".pkt": len(packets(runs[0])), "section.run": 1}
