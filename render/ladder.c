@@ -24,68 +24,6 @@ void ladder_time_str(uint64_t ns, char *buf, size_t len)
 		snprintf(buf, len, "%.3f ms", (double)ns / 1e6);
 }
 
-/* The call as written, with the kernel's answer in place of the
- * expectation (the text ladder's words). */
-static void call_text(const struct plan *plan, const struct ev_call *c, char *buf, size_t len)
-{
-	const struct plan_step *st = &plan->steps[c->step];
-	const char *colon = strchr(st->text, ':');
-	char text[PLAN_TEXT_MAX], res[48], ep[80];
-	char *eq;
-
-	snprintf(text, sizeof(text), "%s", colon ? colon + 1 + strspn(colon + 1, " \t") : st->text);
-	eq = strrchr(text, ')');
-	if (eq)
-		eq[1] = '\0';
-	result_str(c->ret, c->err, res, sizeof(res));
-	if (st->kind == STEP_SOCKET || st->kind == STEP_ACCEPT || st->kind == STEP_FORK ||
-	    st->kind == STEP_EXIT || st->kind == STEP_EXEC)
-		snprintf(buf, len, "%s%s%s", text, c->ret == -1 ? " = " : "",
-			 c->ret == -1 ? res : "");
-	else
-		snprintf(buf, len, "%s = %s", text, res);
-	if (st->kind == STEP_CONNECT && c->has_local)
-		snprintf(buf + strlen(buf), len - strlen(buf), " from %s",
-			 endpoint_str(&c->local, ep, sizeof(ep)));
-	if (st->kind == STEP_ACCEPT && c->has_peer)
-		snprintf(buf + strlen(buf), len - strlen(buf), " from %s",
-			 endpoint_str(&c->peer, ep, sizeof(ep)));
-	if (st->kind == STEP_BIND && c->ret == 0 && st->u.bind.ep.port == 0 && c->has_local)
-		snprintf(buf + strlen(buf), len - strlen(buf), " got port %u", c->local.port);
-}
-
-static void holder_text(const struct plan *plan, const struct result *res,
-			const struct ev_holder *h, char *buf, size_t len)
-{
-	const struct sockinfo *s = &h->sock;
-	char lo[80], re[80], who[160];
-
-	endpoint_str(&s->local, lo, sizeof(lo));
-	endpoint_str(&s->remote, re, sizeof(re));
-	if (h->proc >= 0 && h->comm[0])
-		snprintf(who, sizeof(who), "held by process '%s', now running %s (exec)",
-			 plan->procs[h->proc].name, h->comm);
-	else if (h->proc >= 0)
-		snprintf(who, sizeof(who), "held by process '%s'", plan->procs[h->proc].name);
-	else if (h->pid > 0 && h->prog >= 0 && h->prog < res->nprogs)
-		snprintf(who, sizeof(who), "held by pid %d (%s), the program started at line %d",
-			 h->pid, h->comm, plan->steps[res->progs[h->prog].step].pos.line);
-	else if (h->pid > 0)
-		snprintf(who, sizeof(who), "held by pid %d (%s)", h->pid, h->comm);
-	else if (!s->inode)
-		snprintf(who, sizeof(who), "owned by no process: the kernel keeps it");
-	else
-		snprintf(who, sizeof(who), "owner unknown");
-	snprintf(buf, len, "%s %s %s%s%s", names_proto(s->proto),
-		 s->proto == IPPROTO_UDP ? (s->state == TCP_ESTABLISHED ? "connected" : "bound")
-					 : tcp_state_name(s->state),
-		 lo, s->remote.port ? " > " : "", s->remote.port ? re : "");
-	if (s->timer == TIMER_TIMEWAIT)
-		snprintf(buf + strlen(buf), len - strlen(buf), ", %.1f s left",
-			 s->expires_ms / 1000.0);
-	snprintf(buf + strlen(buf), len - strlen(buf), " (%s)", who);
-}
-
 /* Emit s wrapped at cols columns (at spaces where it can). */
 static int wrap(const char *s, int cols, const char *indent,
 		void (*line)(void *ctx, int nth, const char *text), void *ctx, int nth)
@@ -130,7 +68,7 @@ static void main_line(const struct plan *plan, const struct result *res, const s
 
 	switch (e->kind) {
 	case EV_CALL:
-		call_text(plan, &e->u.call, buf, len);
+		render_call_words(plan, &e->u.call, buf, len);
 		return;
 	case EV_PACKET:
 		names_pkt(e->u.pkt.proto, e->u.pkt.flags, buf, len);
@@ -183,7 +121,7 @@ int ladder_row_lines(const struct ladder *l, const struct plan *plan, const stru
 	if (line)
 		line(ctx, 0, buf);
 	for (int k = 0; x && k < x->nholders; k++) {
-		holder_text(plan, res, &x->holders[k], hl, sizeof(hl));
+		render_holder_words(plan, res, &x->holders[k], hl, sizeof(hl));
 		snprintf(buf, sizeof(buf), "in the way: %s", hl);
 		n += wrap(buf, row->wrap, "    ", line, ctx, n);
 		if (x->holders[k].why[0]) {
@@ -564,7 +502,7 @@ static int bands_holders(struct ladder *l, const struct plan *plan, const struct
 			snprintf(bd->why, sizeof(bd->why), "%s: in the way of line %d",
 				 tcp_state_name(h->sock.state),
 				 e->kind == EV_CALL ? plan->steps[e->u.call.step].pos.line : 0);
-			holder_text(plan, res, h, bd->detail, sizeof(bd->detail));
+			render_holder_words(plan, res, h, bd->detail, sizeof(bd->detail));
 			/* the timer the kernel reported ends it, if within the run */
 			if (h->sock.timer == TIMER_TIMEWAIT) {
 				size_t end =

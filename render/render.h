@@ -47,6 +47,15 @@ void render_json_end(FILE *out, const char *extra);
 void render_failure(FILE *out, const struct plan *plan, const struct result *res,
 		    const struct render_opts *o);
 
+/* The words every picture uses (words.c), so that text, HTML and SVG say
+ * one thing one way: a call as written with the kernel's answer in place
+ * of the expectation ("bind(s, 10.0.0.1:8080) = -1 EADDRINUSE"); a socket
+ * in the way with its owner ("tcp TIME_WAIT 10.0.0.1:8080 > ..., 60.0 s
+ * left (owned by no process: the kernel keeps it)"). */
+void render_call_words(const struct plan *plan, const struct ev_call *c, char *buf, size_t len);
+void render_holder_words(const struct plan *plan, const struct result *res,
+			 const struct ev_holder *h, char *buf, size_t len);
+
 /* "stopped: ended by signal 15" for how a program ended (words.c). */
 void render_prog_end(const struct result_program *pg, char *buf, size_t len);
 

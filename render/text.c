@@ -27,71 +27,6 @@ static double ms(uint64_t ns)
 	return (double)ns / 1e6;
 }
 
-/* The call as written, with the kernel's answer in place of the expectation. */
-static void call_line(const struct plan *plan, const struct event *e, char *buf, size_t len)
-{
-	const struct ev_call *c = &e->u.call;
-	const struct plan_step *st = &plan->steps[c->step];
-	char text[PLAN_TEXT_MAX], res[48], ep[80];
-	char *eq;
-
-	/* The column says which host; "[server/2]" says which process. */
-	const char *colon = strchr(st->text, ':');
-
-	snprintf(text, sizeof(text), "%s", colon ? colon + 1 + strspn(colon + 1, " \t") : st->text);
-	/* drop "= expected" at the end: the report shows what really came */
-	eq = strrchr(text, ')');
-	if (eq)
-		eq[1] = '\0';
-	result_str(c->ret, c->err, res, sizeof(res));
-	if (st->kind == STEP_SOCKET || st->kind == STEP_ACCEPT || st->kind == STEP_FORK ||
-	    st->kind == STEP_EXIT || st->kind == STEP_EXEC)
-		snprintf(buf, len, "%s%s%s", text, c->ret == -1 ? " = " : "",
-			 c->ret == -1 ? res : "");
-	else
-		snprintf(buf, len, "%s = %s", text, res);
-	if (st->kind == STEP_CONNECT && c->has_local)
-		snprintf(buf + strlen(buf), len - strlen(buf), " from %s",
-			 endpoint_str(&c->local, ep, sizeof(ep)));
-	if (st->kind == STEP_ACCEPT && c->has_peer)
-		snprintf(buf + strlen(buf), len - strlen(buf), " from %s",
-			 endpoint_str(&c->peer, ep, sizeof(ep)));
-	if (st->kind == STEP_BIND && c->ret == 0 && st->u.bind.ep.port == 0 && c->has_local)
-		snprintf(buf + strlen(buf), len - strlen(buf), " got port %u", c->local.port);
-}
-
-static void holder_line(const struct plan *plan, const struct result *res,
-			const struct ev_holder *h, char *buf, size_t len)
-{
-	char l[80], r[80], who[160];
-	const struct sockinfo *s = &h->sock;
-
-	endpoint_str(&s->local, l, sizeof(l));
-	endpoint_str(&s->remote, r, sizeof(r));
-	if (h->proc >= 0 && h->comm[0])
-		snprintf(who, sizeof(who), "held by process '%s', now running %s (exec)",
-			 plan->procs[h->proc].name, h->comm);
-	else if (h->proc >= 0)
-		snprintf(who, sizeof(who), "held by process '%s'", plan->procs[h->proc].name);
-	else if (h->pid > 0 && h->prog >= 0 && h->prog < res->nprogs)
-		snprintf(who, sizeof(who), "held by pid %d (%s), the program started at line %d",
-			 h->pid, h->comm, plan->steps[res->progs[h->prog].step].pos.line);
-	else if (h->pid > 0)
-		snprintf(who, sizeof(who), "held by pid %d (%s)", h->pid, h->comm);
-	else if (!s->inode)
-		snprintf(who, sizeof(who), "owned by no process: the kernel keeps it");
-	else
-		snprintf(who, sizeof(who), "owner unknown");
-	snprintf(buf, len, "%s %s %s%s%s", names_proto(s->proto),
-		 s->proto == IPPROTO_UDP ? (s->state == TCP_ESTABLISHED ? "connected" : "bound")
-					 : tcp_state_name(s->state),
-		 l, s->remote.port ? " > " : "", s->remote.port ? r : "");
-	if (s->timer == TIMER_TIMEWAIT)
-		snprintf(buf + strlen(buf), len - strlen(buf), ", %.1f s left",
-			 s->expires_ms / 1000.0);
-	snprintf(buf + strlen(buf), len - strlen(buf), " (%s)", who);
-}
-
 /* Print text in the column of host (0 left, 1 right) on a ladder line. */
 static void ladder_line(FILE *out, int nhosts, int host, const char *t, const char *text)
 {
@@ -109,7 +44,7 @@ static void print_holders(FILE *out, const struct plan *plan, const struct resul
 	char hl[300], line[700];
 
 	for (int k = 0; x && k < x->nholders; k++) {
-		holder_line(plan, res, &x->holders[k], hl, sizeof(hl));
+		render_holder_words(plan, res, &x->holders[k], hl, sizeof(hl));
 		snprintf(line, sizeof(line), "  %sin the way:%s %s", DIM(o), OFF(o), hl);
 		ladder_line(out, plan->nhosts, e->host, "          ", line);
 		if (!x->holders[k].why[0])
@@ -210,7 +145,7 @@ void render_failure(FILE *out, const struct plan *plan, const struct result *res
 			fprintf(out, "     at %s (pid %d):\n", line, e->u.trace.rec.pid);
 		}
 		for (int k = 0; k < x->nholders; k++) {
-			holder_line(plan, res, &x->holders[k], line, sizeof(line));
+			render_holder_words(plan, res, &x->holders[k], line, sizeof(line));
 			fprintf(out, "     in the way: %s\n", line);
 			if (x->holders[k].why[0])
 				fprintf(out, "     why: %s\n", x->holders[k].why);
@@ -302,7 +237,7 @@ static void text(FILE *out, const struct plan *plan, const struct result *res,
 			/* several processes on one host: say which one */
 			if (strchr(p->name, '/'))
 				snprintf(who, sizeof(who), "[%s] ", p->name);
-			call_line(plan, e, text, sizeof(text));
+			render_call_words(plan, &e->u.call, text, sizeof(text));
 			snprintf(line, sizeof(line), "%s%s", who, text);
 			ladder_line(out, plan->nhosts, e->host, t, line);
 			print_holders(out, plan, res, e, o);
