@@ -3,8 +3,11 @@
 //
 //   node check-page.mjs page FILE.html [--screenshot OUT.png] [--count SELECTOR]...
 //       -> {"errors": [...], "counts": {"SELECTOR": n}, "text": "...", "requests": [...]}
-//   node check-page.mjs mermaid FILE.mmd
-//       -> {"ok": true, "type": "sequence"} or {"ok": false, "error": "..."}
+//   node check-page.mjs mermaid FILE.mmd [--count SELECTOR]... [--screenshot OUT.png]
+//       -> {"ok": true, "type": "sequence", "counts": {...}, "texts": [...]}
+//          or {"ok": false, "error": "..."}
+//          counts and texts are of the SVG mermaid drew, put in the page:
+//          texts is the text of every <text> element, as a reader sees it
 //
 // errors: script errors and console errors; requests: every URL the page
 // asked for other than itself (a self-contained page asks for none).
@@ -59,16 +62,24 @@ try {
     const src = readFileSync(file, "utf8");
     await page.setContent("<!DOCTYPE html><html><body></body></html>");
     await page.addScriptTag({ path: path.join(here, "node_modules/mermaid/dist/mermaid.min.js") });
-    const res = await page.evaluate(async (text) => {
+    const sels = rest.filter((a, i) => rest[i - 1] === "--count");
+    const res = await page.evaluate(async ([text, sels]) => {
       try {
         window.mermaid.initialize({ startOnLoad: false });
         const r = await window.mermaid.parse(text);
         const { svg } = await window.mermaid.render("d", text);
-        return { ok: !!r, type: r && r.diagramType, svg_bytes: svg.length };
+        document.body.innerHTML = svg;
+        const counts = {};
+        for (const s of sels) counts[s] = document.querySelectorAll(s).length;
+        const texts = [...document.querySelectorAll("svg text")].map((t) => t.textContent);
+        return { ok: !!r, type: r && r.diagramType, svg_bytes: svg.length, counts, texts };
       } catch (e) {
         return { ok: false, error: String(e && e.message || e) };
       }
-    }, src);
+    }, [src, sels]);
+    const shot = rest.indexOf("--screenshot");
+    if (shot >= 0 && res.ok)
+      await page.screenshot({ path: rest[shot + 1], fullPage: true });
     res.errors = errors;
     console.log(JSON.stringify(res));
   } else {

@@ -24,10 +24,16 @@ def page(html, *selectors, screenshot=None):
     return json.loads(p.stdout)
 
 
-def mermaid(mmd):
+def mermaid(mmd, *selectors, screenshot=None):
     """Parse and render a Mermaid file with the real mermaid package:
-    {"ok": bool, "type": "sequence", "error": ...}."""
-    p = subprocess.run(["node", str(SCRIPT), "mermaid", str(mmd)], capture_output=True,
-                       text=True, timeout=120)
+    {"ok": bool, "type": "sequence", "error": ..., "counts": {sel: n} in the
+    SVG it drew, "texts": the text of its <text> elements}."""
+    argv = ["node", str(SCRIPT), "mermaid", str(mmd)]
+    for sel in selectors:
+        argv += ["--count", sel]
+    if screenshot:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        argv += ["--screenshot", str(SHOTS / screenshot)]
+    p = subprocess.run(argv, capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, p.stderr
     return json.loads(p.stdout)
