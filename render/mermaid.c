@@ -18,13 +18,16 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+#include "ladder.h"
 #include "names.h"
 #include "program.h"
 #include "render.h"
 
 /* A pause between two events worth saying: Mermaid draws no time axis, so a
- * 60 s TIME_WAIT would otherwise look like the next millisecond. */
-#define GAP_NS 1000000000ull
+ * 60 s TIME_WAIT would otherwise look like the next millisecond.  The
+ * threshold is the ladder's (ladder.h), so that both pictures call the same
+ * pauses gaps. */
+#define GAP_NS LADDER_GAP_NS
 /* Mermaid refuses a diagram longer than 50,000 characters (maxTextSize, as
  * GitHub leaves it): past this, the middle of the run is left out. */
 #define MMD_BUDGET 40000
@@ -242,69 +245,6 @@ static void duration_str(uint64_t ns, char *buf, size_t len)
 			 (unsigned long long)(ns / 1000000000ull % 60));
 }
 
-/* The call as written, with the kernel's answer in place of the expectation
- * (as the text ladder prints it). */
-static void call_str(const struct plan *plan, const struct ev_call *c, char *buf, size_t len)
-{
-	const struct plan_step *st = &plan->steps[c->step];
-	const char *colon = strchr(st->text, ':');
-	char text[PLAN_TEXT_MAX], res[48], ep[80];
-	char *paren;
-
-	snprintf(text, sizeof(text), "%s", colon ? colon + 1 + strspn(colon + 1, " \t") : st->text);
-	paren = strrchr(text, ')'); /* drop "= expected": the result below is what came */
-	if (paren)
-		paren[1] = '\0';
-	result_str(c->ret, c->err, res, sizeof(res));
-	if (st->kind == STEP_SOCKET || st->kind == STEP_ACCEPT || st->kind == STEP_FORK ||
-	    st->kind == STEP_EXIT || st->kind == STEP_EXEC)
-		snprintf(buf, len, "%s%s%s", text, c->ret == -1 ? " = " : "",
-			 c->ret == -1 ? res : "");
-	else
-		snprintf(buf, len, "%s = %s", text, res);
-	if (st->kind == STEP_CONNECT && c->has_local)
-		snprintf(buf + strlen(buf), len - strlen(buf), " from %s",
-			 endpoint_str(&c->local, ep, sizeof(ep)));
-	if (st->kind == STEP_ACCEPT && c->has_peer)
-		snprintf(buf + strlen(buf), len - strlen(buf), " from %s",
-			 endpoint_str(&c->peer, ep, sizeof(ep)));
-	if (st->kind == STEP_BIND && c->ret == 0 && st->u.bind.ep.port == 0 && c->has_local)
-		snprintf(buf + strlen(buf), len - strlen(buf), " got port %u", c->local.port);
-}
-
-/* "in the way: tcp TIME_WAIT 10.0.0.1:8080 > 10.0.0.2:38474, 60.0 s left,
- * owned by no process: the kernel keeps it" */
-static void holder_str(const struct plan *plan, const struct result *res, const struct ev_holder *h,
-		       char *buf, size_t len)
-{
-	const struct sockinfo *s = &h->sock;
-	char l[80], r[80], who[160], left[32] = "";
-
-	endpoint_str(&s->local, l, sizeof(l));
-	endpoint_str(&s->remote, r, sizeof(r));
-	if (h->proc >= 0 && h->proc < plan->nprocs && h->comm[0])
-		snprintf(who, sizeof(who), "held by process %s, now running %s (exec)",
-			 plan->procs[h->proc].name, h->comm);
-	else if (h->proc >= 0 && h->proc < plan->nprocs)
-		snprintf(who, sizeof(who), "held by process %s", plan->procs[h->proc].name);
-	else if (h->pid > 0 && h->prog >= 0 && h->prog < res->nprogs &&
-		 res->progs[h->prog].step >= 0 && res->progs[h->prog].step < plan->nsteps)
-		snprintf(who, sizeof(who), "held by pid %d (%s), the program started at line %d",
-			 h->pid, h->comm, plan->steps[res->progs[h->prog].step].pos.line);
-	else if (h->pid > 0)
-		snprintf(who, sizeof(who), "held by pid %d (%s)", h->pid, h->comm);
-	else if (!s->inode)
-		snprintf(who, sizeof(who), "owned by no process: the kernel keeps it");
-	else
-		snprintf(who, sizeof(who), "owner unknown");
-	if (s->timer == TIMER_TIMEWAIT)
-		snprintf(left, sizeof(left), ", %.1f s left", s->expires_ms / 1000.0);
-	snprintf(buf, len, "in the way: %s %s %s%s%s%s, %s", names_proto(s->proto),
-		 s->proto == IPPROTO_UDP ? (s->state == TCP_ESTABLISHED ? "connected" : "bound")
-					 : tcp_state_name(s->state),
-		 l, s->remote.port ? " > " : "", s->remote.port ? r : "", left, who);
-}
-
 /* A failed call or check stands out (its words say so too: "= -1 ...",
  * "FAIL"): a rect block behind its note. */
 static void rect_begin(struct mmd *m)
@@ -327,7 +267,10 @@ static void call_note(struct mmd *m, int lane, const char *what, const struct ev
 	int n = 1;
 
 	for (int k = 0; x && k < x->nholders && k < EV_HOLDERS_MAX; k++) {
-		holder_str(m->plan, m->res, &x->holders[k], hl[k], sizeof(hl[k]));
+		char words[360];
+
+		render_holder_words(m->plan, m->res, &x->holders[k], words, sizeof(words));
+		snprintf(hl[k], sizeof(hl[k]), "in the way: %s", words);
 		lines[n++] = hl[k];
 		snprintf(why[k], sizeof(why[k]), "%s%s", x->holders[k].why[0] ? "why: " : "",
 			 x->holders[k].why);
@@ -351,7 +294,7 @@ static void ev_call(struct mmd *m, const struct event *e)
 	if (c->step < 0 || c->step >= m->plan->nsteps)
 		return;
 	/* no "[server/2]" as in the text ladder: a process of several has its lane */
-	call_str(m->plan, c, line, sizeof(line));
+	render_call_words(m->plan, c, line, sizeof(line));
 	if (c->model.applicable && !c->model.agrees)
 		extra = "bindlab's model of the kernel's rules predicted otherwise here: please "
 			"report it";

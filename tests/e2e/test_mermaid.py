@@ -54,12 +54,15 @@ def lanes(run):
                for h in run["hosts"])
 
 
+GAP_NS = 250_000_000  # render/ladder.h LADDER_GAP_NS: the pictures' "long quiet gap"
+
+
 def gaps(run):
-    """The quiet gaps of at least a second: from the end of an event (a call
+    """The quiet gaps longer than GAP_NS: from the end of an event (a call
     ends when it returns) to the start of the next."""
     out, prev = [], None
     for e in run["events"]:
-        if prev is not None and e["t_ns"] - prev >= 1_000_000_000:
+        if prev is not None and e["t_ns"] - prev >= GAP_NS:
             out.append(e["t_ns"] - prev)
         end = e["t_ns"] + (e.get("dur_ns") or 0)
         prev = end if prev is None else max(prev, end)
