@@ -43,7 +43,7 @@ DEPS_DEB     = build-essential libpcap-dev libmnl-dev libcunit1-dev python3-pyte
 obj = $(patsubst %.c,$(1)/%.o,$(2))
 
 .PHONY: all demo deps test unit unit-asan e2e e2e-slow fmt fmt-check lint bench clean repeat \
-	matrix repeat-library repeat-labs check-layers lab check handout
+	matrix repeat-library repeat-labs check-layers lab check handout pictures
 
 all: $(BUILD)/bindlab $(BUILD)/libbindlab-trace.so $(SERVERS)
 
@@ -147,6 +147,11 @@ repeat-labs: all
 # docs/matrix.md, from the scenario files' "# question:" and "# answer:" lines
 matrix: $(BUILD)/bindlab
 	$(PYTHON) docs/matrix.py
+
+# docs/pictures/demo.svg and each lab's labs/NN-slug/key.svg (its lab.conf's
+# key: scenario), drawn from real runs; test_pictures.py says when one is stale
+pictures: all
+	BINDLAB=$(abspath $(BUILD)/bindlab) $(PYTHON) docs/pictures.py
 
 # --- using it ------------------------------------------------------------
 deps:

@@ -97,7 +97,7 @@ static int read_conf(struct lab *lab, char *err)
 		size_t off, len;
 	} keys[] = {
 #define K(name) {#name, offsetof(struct lab, name), sizeof(((struct lab *)0)->name)}
-	    K(title), K(program), K(time), K(needs), K(verdict), K(advice), K(teaches),
+	    K(title), K(program), K(time), K(needs), K(verdict), K(advice), K(teaches), K(key),
 #undef K
 	};
 	char path[PATH_MAX], line[512];

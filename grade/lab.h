@@ -38,6 +38,7 @@ struct lab {
 	char program[32]; /* what the student's make builds: "server" */
 	char time[32], needs[64], verdict[32];
 	char advice[400], teaches[400];
+	char key[128];		  /* the walkthrough scenario its key.svg draws (make pictures) */
 	struct lab_check *checks; /* visible first, then hidden; each sorted by id */
 	int nchecks;
 };
