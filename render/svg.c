@@ -185,7 +185,14 @@ static void draw_packet(FILE *out, const struct ladder *l, const struct plan *pl
 			x2 - dir * 8, y2);
 		fprintf(out, "<polygon points=\"%d,%d %d,%d %d,%d\"/>", x2, y2, x2 - dir * 10,
 			y2 - 5, x2 - dir * 10, y2 + 3);
-		fprintf(out, "<text x=\"%d\" y=\"%d\">", (x1 + x2) / 2, row->y + 10);
+		/* the label in the free corridor between the lanes, left of the
+		 * right lane's state bands, so that no band covers it */
+		int lo = x1 < x2 ? x1 : x2, hi = x1 < x2 ? x2 : x1;
+		int rl = x1 < x2 ? row->to.lane : row->from.lane;
+
+		if (rl >= 0 && rl < l->nlanes && l->lanes[rl].left > lo + 40)
+			hi = l->lanes[rl].left;
+		fprintf(out, "<text x=\"%d\" y=\"%d\">", (lo + hi) / 2, row->y + 10);
 	}
 	html_text(out, lab);
 	fputs("</text></g>\n", out);

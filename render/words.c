@@ -86,7 +86,9 @@ void render_holder_words(const struct plan *plan, const struct result *res,
 
 	endpoint_str(&s->local, lo, sizeof(lo));
 	endpoint_str(&s->remote, re, sizeof(re));
-	if (h->proc >= 0 && h->comm[0])
+	if (h->proc >= plan->nprocs)
+		snprintf(who, sizeof(who), "owner unknown");
+	else if (h->proc >= 0 && h->comm[0])
 		snprintf(who, sizeof(who), "held by process '%s', now running %s (exec)",
 			 plan->procs[h->proc].name, h->comm);
 	else if (h->proc >= 0)
