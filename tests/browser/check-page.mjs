@@ -47,17 +47,32 @@ try {
                                    height: Math.min(Math.ceil(box[1]) || 900, 16000) });
     }
     const counts = {};
+    const tabs = [];
     for (let i = 0; i < rest.length; i++) {
       if (rest[i] === "--count") {
         const sel = rest[++i];
         counts[sel] = await page.locator(sel).count();
       } else if (rest[i] === "--screenshot") {
         await page.screenshot({ path: rest[++i], fullPage: !isSvg });
+      } else if (rest[i] === "--tab") {
+        // the keyboard alone: press Tab N times, and say after each press
+        // which element has the focus and what the page's detail line says
+        const n = Number(rest[++i]);
+        for (let k = 0; k < n; k++) {
+          await page.keyboard.press("Tab");
+          tabs.push(await page.evaluate(() => {
+            const a = document.activeElement;
+            const d = a && a.closest("section") && a.closest("section").querySelector(".detail");
+            return { tag: a ? a.tagName.toLowerCase() : "",
+                     cls: a && a.getAttribute ? a.getAttribute("class") || "" : "",
+                     detail: d ? d.textContent : "" };
+          }));
+        }
       }
     }
     const text = await page.evaluate(
       () => document.body ? document.body.innerText : document.documentElement.textContent);
-    console.log(JSON.stringify({ errors, counts, text, requests }));
+    console.log(JSON.stringify({ errors, counts, text, requests, tabs }));
   } else if (mode === "mermaid") {
     const src = readFileSync(file, "utf8");
     await page.setContent("<!DOCTYPE html><html><body></body></html>");

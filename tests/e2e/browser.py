@@ -10,12 +10,16 @@ SCRIPT = ROOT / "tests" / "browser" / "check-page.mjs"
 SHOTS = ROOT / "build" / "screenshots"
 
 
-def page(html, *selectors, screenshot=None):
+def page(html, *selectors, screenshot=None, tabs=0):
     """Open html (a path) from disk: {"errors": [...], "counts": {sel: n},
-    "text": the page's visible text, "requests": URLs it fetched}."""
+    "text": the page's visible text, "requests": URLs it fetched, "tabs":
+    after each of `tabs` presses of Tab, the focused element's tag and
+    class and the page's detail line}."""
     argv = ["node", str(SCRIPT), "page", str(html)]
     for sel in selectors:
         argv += ["--count", sel]
+    if tabs:
+        argv += ["--tab", str(tabs)]
     if screenshot:
         SHOTS.mkdir(parents=True, exist_ok=True)
         argv += ["--screenshot", str(SHOTS / screenshot)]

@@ -215,3 +215,25 @@ def test_ten_thousand_events_and_sixteen_programs_draw_whole(bindlab, tmp_path):
     seen = page(html, ".pkt", "section.run")
     assert seen["errors"] == [] and seen["requests"] == []
     assert seen["counts"] == {".pkt": len(packets(runs[0])), "section.run": 1}
+
+
+def test_the_keyboard_alone_walks_the_ladder(bindlab, tmp_path):
+    """Tab reaches every drawn call and packet in order, and each one's
+    full facts appear in the detail line as it gets the focus."""
+    out = tmp_path / "k.html"
+    p = subprocess.run([bindlab, "run", "--no-color", "-q", "--html", str(out),
+                        "scenarios/timewait/server-closes-first.scn"], cwd=ROOT,
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stdout + p.stderr
+    got = page(out, "[tabindex]", tabs=90)
+    focusable = got["counts"]["[tabindex]"]
+    seen = [t for t in got["tabs"] if "pkt" in t["cls"].split() or "call" in t["cls"].split()]
+    assert len(seen) >= 10, got["tabs"][:12]
+    # a packet's detail names its flags, ports and seq/ack; a call's its result
+    pkts = [t["detail"] for t in seen if "pkt" in t["cls"].split()]
+    assert pkts and all("seq" in d and ":8080" in d for d in pkts), pkts[:3]
+    calls = [" ".join(t["detail"].split()) for t in seen if "call" in t["cls"].split()]
+    assert any(d.startswith("line 29: server: bind(s2, 10.0.0.1:8080) = -1 EADDRINUSE")
+               for d in calls), calls
+    # Tab goes round: every focusable element was reached (25 here, 90 presses)
+    assert len({t["detail"] for t in got["tabs"] if t["detail"]}) >= focusable - 1
