@@ -210,15 +210,6 @@ static int host_nlanes(const struct ladder *l, int host)
 
 /* --- packets ----------------------------------------------------------- */
 
-static int host_of(const struct plan *plan, const struct addr *a)
-{
-	for (int h = 0; h < plan->nhosts; h++)
-		for (int i = 0; i < plan->hosts[h].naddrs; i++)
-			if (addr_equal(&plan->hosts[h].addrs[i], a))
-				return h;
-	return -1;
-}
-
 static int ep_covers(const struct endpoint *bound, const struct endpoint *seen)
 {
 	return bound->port == seen->port &&
@@ -268,7 +259,7 @@ static struct ladder_end pkt_end(const struct ladder *l, const struct plan *plan
 	struct ladder_end end;
 	const struct event *e = &res->tl.ev[i];
 
-	end.host = host_of(plan, &ep->addr);
+	end.host = render_host_of(plan, &ep->addr);
 	if (end.host < 0)
 		end.host = e->host; /* loopback: the host that captured it */
 	end.lane = end.host >= 0 ? lane_of_endpoint(l, plan, res, i, end.host, ep) : -1;

@@ -320,16 +320,6 @@ static void ev_trace(struct mmd *m, const struct event *e)
 	call_note(m, lane_of_proc(m->plan, t->proc), line, &t->expl, "", t->rec.ret == -1);
 }
 
-/* The host an address belongs to, -1 for none (loopback is every host's). */
-static int host_of(const struct plan *plan, const struct addr *a)
-{
-	for (int h = 0; h < plan->nhosts; h++)
-		for (int i = 0; i < plan->hosts[h].naddrs; i++)
-			if (addr_equal(&plan->hosts[h].addrs[i], a))
-				return h;
-	return -1;
-}
-
 /* A packet between two hosts is a message from one lane to the other, its
  * flags and ports on it; inside one host (its lo) a message to itself with
  * both ends in full.  Arrow heads say the protocol too: -x a reset, -) a
@@ -337,7 +327,7 @@ static int host_of(const struct plan *plan, const struct addr *a)
 static void ev_packet(struct mmd *m, const struct event *e)
 {
 	const struct pkt *p = &e->u.pkt;
-	int hs = host_of(m->plan, &p->src.addr), hd = host_of(m->plan, &p->dst.addr);
+	int hs = render_host_of(m->plan, &p->src.addr), hd = render_host_of(m->plan, &p->dst.addr);
 	int own = e->host >= 0 && e->host < m->plan->nhosts ? e->host : m->first;
 	char fl[16], l[80], r[80], text[256], ia[16], ib[16];
 	const char *arrow = p->proto == IPPROTO_UDP ? "-)" : p->flags & TH_RST ? "-x" : "->>";

@@ -56,6 +56,10 @@ void render_call_words(const struct plan *plan, const struct ev_call *c, char *b
 void render_holder_words(const struct plan *plan, const struct result *res,
 			 const struct ev_holder *h, char *buf, size_t len);
 
+/* The host that owns address a, -1 for none (127.0.0.1 is every host's,
+ * so none): where a packet's end is drawn (words.c). */
+int render_host_of(const struct plan *plan, const struct addr *a);
+
 /* "stopped: ended by signal 15" for how a program ended (words.c). */
 void render_prog_end(const struct result_program *pg, char *buf, size_t len);
 

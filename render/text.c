@@ -62,16 +62,6 @@ static void pkt_label(const struct pkt *p, char *buf, size_t len)
 		snprintf(buf + strlen(buf), len - strlen(buf), " len %u", p->payload_len);
 }
 
-/* The host that owns addr, -1 for none (127.0.0.1 belongs to every host). */
-static int host_of(const struct plan *plan, const struct addr *a)
-{
-	for (int h = 0; h < plan->nhosts; h++)
-		for (int i = 0; i < plan->hosts[h].naddrs; i++)
-			if (addr_equal(&plan->hosts[h].addrs[i], a))
-				return h;
-	return -1;
-}
-
 static void packet_line(FILE *out, const struct plan *plan, const struct event *e, const char *t)
 {
 	const struct pkt *p = &e->u.pkt;
@@ -80,7 +70,7 @@ static void packet_line(FILE *out, const struct plan *plan, const struct event *
 
 	pkt_label(p, lab, sizeof(lab));
 	/* Inside one host (its lo): a line in that host's column. */
-	int hs = host_of(plan, &p->src.addr), hd = host_of(plan, &p->dst.addr);
+	int hs = render_host_of(plan, &p->src.addr), hd = render_host_of(plan, &p->dst.addr);
 
 	if (plan->nhosts < 2 || hs < 0 || hd < 0 || hs == hd) {
 		snprintf(line, sizeof(line), "    %s > %s  %s", endpoint_str(&p->src, l, sizeof(l)),

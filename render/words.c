@@ -111,3 +111,12 @@ void render_holder_words(const struct plan *plan, const struct result *res,
 			 s->expires_ms / 1000.0);
 	snprintf(buf + strlen(buf), len - strlen(buf), " (%s)", who);
 }
+
+int render_host_of(const struct plan *plan, const struct addr *a)
+{
+	for (int h = 0; h < plan->nhosts; h++)
+		for (int i = 0; i < plan->hosts[h].naddrs; i++)
+			if (addr_equal(&plan->hosts[h].addrs[i], a))
+				return h;
+	return -1;
+}
