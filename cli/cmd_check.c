@@ -118,18 +118,6 @@ static void indented(const char *pad, const char *text, size_t len)
 	}
 }
 
-/* This bindlab, for a replay command that works from anywhere. */
-static const char *self_path(void)
-{
-	static char exe[4096];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-
-	if (n <= 0)
-		return "bindlab";
-	exe[n] = '\0';
-	return exe;
-}
-
 struct tally {
 	int passed, failed, errors, score, total;
 };
@@ -187,8 +175,8 @@ static void print_check(const struct check_opts *o, const struct lab_check *c,
 	if (!ok || error) {
 		if (c->hint[0])
 			printf("      hint: %s\n", c->hint);
-		printf("      replay: %s run %s --set %s=%s -v\n", self_path(), c->path, var,
-		       b->program);
+		printf("      replay: %s run %s --set %s=%s -v\n",
+		       self_exe()[0] ? self_exe() : "bindlab", c->path, var, b->program);
 	}
 	fflush(stdout);
 }

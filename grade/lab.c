@@ -28,7 +28,6 @@ static int is_dir(const char *path)
 int lab_root(const char *given, char *out, size_t outlen, char *err)
 {
 	char exe[PATH_MAX];
-	ssize_t n;
 
 	if (given || (given = getenv("BINDLAB_LABS"))) {
 		if (!is_dir(given) || strlen(given) >= outlen)
@@ -37,11 +36,10 @@ int lab_root(const char *given, char *out, size_t outlen, char *err)
 		return 0;
 	}
 	/* build/bindlab -> labs/ beside build/: works from any directory */
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
+	snprintf(exe, sizeof(exe), "%s", self_exe());
+	if (exe[0]) {
 		char *slash;
 
-		exe[n] = '\0';
 		for (int up = 0; up < 2 && (slash = strrchr(exe, '/')); up++)
 			*slash = '\0';
 		if (join(out, outlen, exe, "labs") == 0 && is_dir(out))

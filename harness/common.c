@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -289,4 +290,16 @@ void data_quoted(const char *data, size_t n, char *buf, size_t len)
 	}
 	buf[o++] = '"';
 	buf[o] = '\0';
+}
+
+const char *self_exe(void)
+{
+	static char exe[4096];
+	ssize_t n;
+
+	if (!exe[0]) {
+		n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+		exe[n > 0 ? n : 0] = '\0';
+	}
+	return exe;
 }

@@ -77,6 +77,10 @@ int number_parse(const char *s, long min, long max, long *out);
  * max_ms: the milliseconds in *ms, or -1. */
 int duration_parse(const char *s, long max_ms, int unit_ms_default, long *ms);
 
+/* The path of the running bindlab (/proc/self/exe), "" if unknown: the
+ * trace library, the labs and a replay command are found from it. */
+const char *self_exe(void);
+
 /* CLOCK_REALTIME in nanoseconds: the clock libpcap stamps packets with, so
  * syscalls and packets share one timeline. */
 uint64_t now_ns(void);

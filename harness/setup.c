@@ -21,10 +21,9 @@ void setup_trace_lib(void)
 {
 	if (!getenv("BINDLAB_TRACE_LIB")) {
 		char exe[4096], lib[4200];
-		ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 		char *slash;
 
-		exe[n > 0 ? n : 0] = '\0';
+		snprintf(exe, sizeof(exe), "%s", self_exe());
 		slash = strrchr(exe, '/');
 		if (slash) {
 			*slash = '\0';

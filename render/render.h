@@ -1,8 +1,10 @@
 /* render.h - result -> bytes: one file per format behind one interface.
  * A renderer decides nothing: every fact it prints is in the plan or the
  * result (result.h).  Text (text.c: a ladder diagram of the packets with
- * the calls beside them) and JSON (json.c) are the formats today; a new one
- * is a file here with one `const struct renderer`, listed in renderers[]. */
+ * the calls beside them), JSON (json.c), HTML and SVG (html.c, svg.c, both
+ * from the one layout of ladder.c) and Mermaid (mermaid.c); the words they
+ * share are in words.c.  A new format is a file here with one
+ * `const struct renderer`, declared below. */
 #ifndef BINDLAB_RENDER_H
 #define BINDLAB_RENDER_H
 
