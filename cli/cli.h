@@ -26,7 +26,7 @@ struct command {
 };
 
 extern const struct command command_run, command_list, command_restart_check, command_who,
-    command_doctor, command_version, command_help, command_lab, command_check;
+    command_doctor, command_version, command_help, command_lab, command_check, command_grade;
 
 /* `bindlab VERB --help` for c. */
 void cli_usage(FILE *out, const struct command *c);

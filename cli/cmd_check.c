@@ -222,7 +222,7 @@ static int check_main(int argc, char **argv)
 		goto out;
 	}
 	printf("lab %s: %s\n", lab.slug, lab.title);
-	if (build_program(&b, absdir, lab.program, o.build_timeout_ms, err) < 0) {
+	if (build_program(&b, absdir, lab.program, o.build_timeout_ms, NULL, err) < 0) {
 		/* a program that does not build scores nothing, and says why */
 		printf("%sFAIL%s  build: %s\n", o.color ? "\033[31m" : "", o.color ? "\033[0m" : "",
 		       err);

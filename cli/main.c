@@ -11,8 +11,8 @@
 #include "cli.h"
 
 static const struct command *const commands[] = {
-    &command_run, &command_list,   &command_lab,     &command_check, &command_restart_check,
-    &command_who, &command_doctor, &command_version, &command_help,
+    &command_run,	    &command_list, &command_lab,    &command_check,   &command_grade,
+    &command_restart_check, &command_who,  &command_doctor, &command_version, &command_help,
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

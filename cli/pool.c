@@ -123,6 +123,7 @@ static int job_start(struct job *jb, const struct pool_opts *o, char *err)
 	}
 	close(p[1]);
 	jb->fd = p[0];
+	jb->deadline = jb->timeout_ms ? now_ns() + (uint64_t)jb->timeout_ms * 1000000ull : 0;
 	return 0;
 }
 
@@ -158,6 +159,12 @@ static int job_parse(struct job *jb)
 {
 	size_t need;
 
+	if (jb->timed_out) {
+		snprintf(jb->died, sizeof(jb->died),
+			 "it took longer than %ld s: stopped, with every process it started",
+			 jb->timeout_ms / 1000);
+		return -1;
+	}
 	if (jb->len < sizeof(jb->hdr)) {
 		/* The runner died before it could report: say how. */
 		int st = 0;
@@ -213,7 +220,26 @@ int pool_run(struct job *jobs, int n, const struct pool_opts *o,
 				pf[np].events = POLLIN;
 				idx[np++] = i;
 			}
-		if (np && poll(pf, (nfds_t)np, -1) > 0)
+		/* the nearest wall-clock bound: its runner dies, and its pid
+		 * namespace (every process of the check) with it */
+		uint64_t now = now_ns(), soonest = 0;
+		int wait_ms = -1;
+
+		for (int k = 0; k < np; k++) {
+			struct job *jb = &jobs[idx[k]];
+
+			if (!jb->deadline)
+				continue;
+			if (now >= jb->deadline && !jb->timed_out) {
+				jb->timed_out = 1;
+				kill(jb->pid, SIGKILL);
+			} else if (!jb->timed_out && (!soonest || jb->deadline < soonest)) {
+				soonest = jb->deadline;
+			}
+		}
+		if (soonest)
+			wait_ms = (int)((soonest - now) / 1000000ull) + 1;
+		if (np && poll(pf, (nfds_t)np, wait_ms) > 0)
 			for (int k = 0; k < np; k++)
 				if (pf[k].revents) {
 					job_read(&jobs[idx[k]]);

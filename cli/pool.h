@@ -5,6 +5,7 @@
 #ifndef BINDLAB_POOL_H
 #define BINDLAB_POOL_H
 
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "render.h"
@@ -33,6 +34,9 @@ struct job_prog {
 
 struct job {
 	const struct plan *plan;
+	long timeout_ms; /* wall-clock bound on the whole run, 0: none (a grader's check) */
+	uint64_t deadline;
+	int timed_out; /* the runner was killed at the bound: its world with it */
 	pid_t pid;
 	int fd; /* read end of the runner's pipe, -1 when done */
 	char *buf;

@@ -2,6 +2,7 @@
 #include "build.h"
 
 #include <dirent.h>
+#include <sched.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "sandbox.h"
 
 #define BUILD_ARGS_MAX 64
 
@@ -33,7 +35,7 @@ static int cmp_str(const void *a, const void *b)
 }
 
 /* argv for the build: make, or cc on every .c file of the folder. */
-static int build_argv(struct build *b, const char *program, char **argv, char *names,
+static int build_argv(struct build *b, const char *program, int sandboxed, char **argv, char *names,
 		      size_t namelen, char *err)
 {
 	int n = 0;
@@ -42,9 +44,13 @@ static int build_argv(struct build *b, const char *program, char **argv, char *n
 	    has_file(b->dir, "GNUmakefile")) {
 		argv[n++] = "make";
 		argv[n++] = "--no-print-directory";
+		/* a grade builds from source: no submitted binary or object counts */
+		if (sandboxed)
+			argv[n++] = "-B";
 		argv[n++] = (char *)program;
 		argv[n] = NULL;
-		snprintf(b->cmd, sizeof(b->cmd), "make %s (in %s)", program, b->dir);
+		snprintf(b->cmd, sizeof(b->cmd), "make %s%s (in %s)", sandboxed ? "-B " : "",
+			 program, b->dir);
 		return 0;
 	}
 	DIR *d = opendir(b->dir);
@@ -79,6 +85,38 @@ static int build_argv(struct build *b, const char *program, char **argv, char *n
 	return 0;
 }
 
+/* The build of an untrusted folder: in a pid namespace of its own (its
+ * first process is the compiler's make, so that whatever it leaves behind
+ * dies with it) and in the sandbox.  Does not return. */
+static __attribute__((noreturn)) void sandboxed_exec(const struct sandbox *sb, char **argv)
+{
+	char err[ERRLEN];
+	int st = 0;
+	pid_t pid;
+
+	if (unshare(CLONE_NEWPID) < 0) {
+		dprintf(STDERR_FILENO, "bindlab: cannot create a pid namespace: %s\n",
+			strerror(errno));
+		_exit(127);
+	}
+	pid = fork();
+	if (pid < 0)
+		_exit(127);
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (sandbox_enter(sb, NULL, err) < 0) {
+			dprintf(STDERR_FILENO, "bindlab: %s\n", err);
+			_exit(127);
+		}
+		execvp(argv[0], argv);
+		dprintf(STDERR_FILENO, "cannot run %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+}
+
 static void keep(struct build *b, const char *buf, size_t n)
 {
 	size_t room = sizeof(b->log) - 1 - b->loglen;
@@ -90,22 +128,29 @@ static void keep(struct build *b, const char *buf, size_t n)
 	b->log[b->loglen] = '\0';
 }
 
-int build_program(struct build *b, const char *dir, const char *program, long timeout_ms, char *err)
+int build_program(struct build *b, const char *dir, const char *program, long timeout_ms,
+		  const struct sandbox *sb, char *err)
 {
 	char *argv[BUILD_ARGS_MAX], names[8192];
 	int p[2], st = 0, timed_out = 0;
 	uint64_t deadline;
-	struct stat sb;
+	struct stat st_prog;
 	pid_t pid;
 
 	memset(b, 0, sizeof(*b));
 	b->status = -1;
 	if (!realpath(dir, b->dir))
 		return errf(err, "cannot open '%s': %s", dir, strerror(errno));
-	if (stat(b->dir, &sb) < 0 || !S_ISDIR(sb.st_mode))
+	if (stat(b->dir, &st_prog) < 0 || !S_ISDIR(st_prog.st_mode))
 		return errf(err, "'%s' is not a folder", dir);
-	if (build_argv(b, program, argv, names, sizeof(names), err) < 0)
+	if (build_argv(b, program, sb != NULL, argv, names, sizeof(names), err) < 0)
 		return -1;
+	if (sb) {
+		char old[PATH_MAX + 64];
+
+		snprintf(old, sizeof(old), "%s/%s", b->dir, program);
+		unlink(old);
+	}
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return errf(err, "cannot create a pipe: %s", strerror(errno));
 	fflush(NULL);
@@ -127,6 +172,8 @@ int build_program(struct build *b, const char *dir, const char *program, long ti
 		dup2(p[1], STDERR_FILENO);
 		if (chdir(b->dir) < 0)
 			_exit(127);
+		if (sb)
+			sandboxed_exec(sb, argv);
 		execvp(argv[0], argv);
 		dprintf(STDERR_FILENO, "cannot run %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
@@ -169,7 +216,8 @@ int build_program(struct build *b, const char *dir, const char *program, long ti
 	if (b->status)
 		return errf(err, "the build failed (%s: exit status %d)", argv[0], b->status);
 	snprintf(b->program, sizeof(b->program), "%s/%s", b->dir, program);
-	if (stat(b->program, &sb) < 0 || !S_ISREG(sb.st_mode) || access(b->program, X_OK) < 0)
+	if (stat(b->program, &st_prog) < 0 || !S_ISREG(st_prog.st_mode) ||
+	    access(b->program, X_OK) < 0)
 		return errf(err, "the build made no program '%s' in %s", program, b->dir);
 	return 0;
 }

@@ -18,10 +18,13 @@ struct build {
 	int status; /* the build's exit status, 128 + signal, -1 not run */
 };
 
-/* Build program in dir within timeout_ms.  0 when the program is there and
+struct sandbox;
+
+/* Build program in dir within timeout_ms; with sb, in the sandbox as its
+ * uid (dir is then its scratch folder).  0 when the program is there and
  * executable afterwards; -1 with err saying why not (the build failed, took
  * too long, made no such program). */
 int build_program(struct build *b, const char *dir, const char *program, long timeout_ms,
-		  char *err);
+		  const struct sandbox *sb, char *err);
 
 #endif

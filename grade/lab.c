@@ -173,6 +173,86 @@ int lab_open(const char *root, const char *which, struct lab *lab, char *err)
 	return errf(err, "bindlab: no lab '%s' under %s (bindlab lab lists them)", which, root);
 }
 
+static const char *const visibility_names[] = {
+    [VIS_VISIBLE] = "visible",
+    [VIS_HIDDEN] = "hidden",
+    [VIS_AFTER_DUE] = "after_due_date",
+    [VIS_AFTER_PUBLISHED] = "after_published",
+};
+
+const char *lab_visibility_name(int vis)
+{
+	return vis >= 0 && vis <= VIS_AFTER_PUBLISHED ? visibility_names[vis] : "hidden";
+}
+
+int lab_find_check(const struct lab *lab, const char *id)
+{
+	for (int i = 0; i < lab->nchecks; i++)
+		if (!strcmp(lab->checks[i].id, id))
+			return i;
+	return -1;
+}
+
+/* The rubric lines past check/points/hint: visibility, timeout, requires,
+ * partial.  c is lab->checks[lab->nchecks - 1]; prerequisites are checks
+ * read before it (so there is no cycle to follow). */
+static int check_rubric(struct lab *lab, struct lab_check *c, const char *path, char *err)
+{
+	const char *v;
+
+	/* a staff check counts in the total a student sees, so by default its
+	 * result shows once the due date has passed (Gradescope's "hidden" is
+	 * for checks worth nothing) */
+	c->visibility = c->hidden ? VIS_AFTER_DUE : VIS_VISIBLE;
+	if ((v = plan_meta(&c->plans[0], "visibility"))) {
+		int k;
+
+		for (k = 0; k <= VIS_AFTER_PUBLISHED; k++)
+			if (!strcmp(v, visibility_names[k]))
+				break;
+		if (k > VIS_AFTER_PUBLISHED)
+			return errf(err,
+				    "%s:1:1: '# visibility:' is visible, hidden, after_due_date or "
+				    "after_published, not '%s'",
+				    path, v);
+		c->visibility = k;
+	}
+	c->timeout_ms = LAB_TIMEOUT_DEFAULT_MS;
+	if ((v = plan_meta(&c->plans[0], "timeout")) &&
+	    duration_parse(v, 3600000, 0, &c->timeout_ms) < 0)
+		return errf(err, "%s:1:1: '# timeout:' is a duration such as 30s, not '%s'", path,
+			    v);
+	if ((v = plan_meta(&c->plans[0], "partial"))) {
+		if (strcmp(v, "yes") && strcmp(v, "no"))
+			return errf(err, "%s:1:1: '# partial:' is yes or no, not '%s'", path, v);
+		c->partial = !strcmp(v, "yes");
+		if (c->partial && c->nplans < 2)
+			return errf(err,
+				    "%s:1:1: '# partial: yes' shares the points among the check's "
+				    "variants, and it has none",
+				    path);
+	}
+	if ((v = plan_meta(&c->plans[0], "requires"))) {
+		char list[400], *save = NULL;
+
+		snprintf(list, sizeof(list), "%s", v);
+		for (char *id = strtok_r(list, ", ", &save); id; id = strtok_r(NULL, ", ", &save)) {
+			int k = lab_find_check(lab, id);
+
+			if (k < 0 || k == lab->nchecks - 1)
+				return errf(err,
+					    "%s:1:1: '# requires: %s' names no check read before "
+					    "this one",
+					    path, id);
+			if (c->nrequires == LAB_REQUIRES_MAX)
+				return errf(err, "%s:1:1: a check requires at most %d others", path,
+					    LAB_REQUIRES_MAX);
+			c->requires[c->nrequires++] = k;
+		}
+	}
+	return 0;
+}
+
 static int check_add(struct lab *lab, const char *path, const char *name, int hidden,
 		     const struct plan_defs *defs, char *err)
 {
@@ -205,7 +285,7 @@ static int check_add(struct lab *lab, const char *path, const char *name, int hi
 	c->points = (int)pts;
 	v = plan_meta(&c->plans[0], "hint");
 	snprintf(c->hint, sizeof(c->hint), "%.399s", v ? v : "");
-	return 0;
+	return check_rubric(lab, c, path, err);
 }
 
 static int load_dir(struct lab *lab, const char *dir, int hidden, const struct plan_defs *defs,

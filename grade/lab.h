@@ -16,14 +16,39 @@
 #include "plan.h"
 
 #define LAB_POINTS_MAX 100 /* of one check */
+#define LAB_REQUIRES_MAX 4
+#define LAB_TIMEOUT_DEFAULT_MS 60000 /* a whole check, wall clock */
 
+/* Who sees a check's result, in Gradescope's words (one table: lab.c). */
+enum lab_visibility {
+	VIS_VISIBLE,	     /* the student, at once */
+	VIS_HIDDEN,	     /* staff only (for checks worth no points) */
+	VIS_AFTER_DUE,	     /* the student, after the due date (staff checks) */
+	VIS_AFTER_PUBLISHED, /* the student, once grades are published */
+};
+const char *lab_visibility_name(int vis);
+
+/* A check is its scenario plus its rubric, the scenario's opening lines:
+ *
+ *   # check: the server can be restarted at once after it served a client
+ *   # points: 3
+ *   # hint: ...
+ *   # visibility: hidden              (default: visible; after_due_date for staff/)
+ *   # timeout: 30s                    (the whole check, wall clock)
+ *   # requires: 01-serves-a-client    (skipped, not failed, when that fails)
+ *   # partial: yes                    (points shared by its variants) */
 struct lab_check {
 	char path[PATH_MAX];
-	char id[64];	    /* the file stem: "02-restart-at-once" */
-	char name[400];	    /* "# check:" */
-	char hint[400];	    /* "# hint:", or "" */
-	int points;	    /* "# points:" */
-	int hidden;	    /* from the staff folder */
+	char id[64];			/* the file stem: "02-restart-at-once" */
+	char name[400];			/* "# check:" */
+	char hint[400];			/* "# hint:", or "" */
+	int points;			/* "# points:" */
+	int hidden;			/* from the staff folder */
+	int visibility;			/* enum lab_visibility */
+	long timeout_ms;		/* "# timeout:" */
+	int partial;			/* "# partial: yes": each variant earns points / nplans */
+	int requires[LAB_REQUIRES_MAX]; /* indexes of earlier checks, "# requires:" */
+	int nrequires;
 	struct plan *plans; /* parsed with the --set values (one per variant) */
 	int nplans;
 };
@@ -57,8 +82,12 @@ int lab_open(const char *root, const char *which, struct lab *lab, char *err);
 
 /* Read the lab's visible checks (and with_hidden: the staff's hidden ones),
  * parsing each with defs.  0, or -1 with err (a check without points, a
- * scenario that does not parse, no hidden checks where asked). */
+ * rubric line that does not parse, a prerequisite that is not an earlier
+ * check, a scenario that does not parse, no hidden checks where asked). */
 int lab_load_checks(struct lab *lab, int with_hidden, const struct plan_defs *defs, char *err);
+
+/* The check whose id is id, or -1. */
+int lab_find_check(const struct lab *lab, const char *id);
 
 /* Points of the checks (visible only, or all). */
 int lab_points(const struct lab *lab, int with_hidden);

@@ -2,6 +2,7 @@
 #include "actor.h"
 
 #include "names.h"
+#include "sandbox.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -111,7 +112,7 @@ static ssize_t recv_with_fds(int chan, void *buf, size_t len, int *fds)
  * reaches the program, not the actor), stdout/stderr/trace into the pipes
  * the runner gave (io[0..2]), LD_PRELOAD with the trace library when there
  * is one.  Returns the pid, or -1 with errno (exec's, through a pipe). */
-static pid_t start_program(const struct plan_step *st, const int *io)
+static pid_t start_program(const struct plan_step *st, const int *io, const struct sandbox *sb)
 {
 	char *argv[9] = {0};
 	size_t off = 0;
@@ -146,6 +147,17 @@ static pid_t start_program(const struct plan_step *st, const int *io)
 		setenv("BINDLAB_TRACE_FD", fdnum, 1);
 		if (lib && *lib)
 			setenv("LD_PRELOAD", lib, 1);
+		if (sb) {
+			char serr[ERRLEN];
+
+			if (sandbox_enter(sb, lib, serr) < 0) {
+				/* said on the program's stderr, which the report shows */
+				dprintf(STDERR_FILENO, "bindlab: %s\n", serr);
+				e = EPERM;
+				(void)!write(TRACE_FD + 1, &e, sizeof(e));
+				_exit(127);
+			}
+		}
 		if (argv[0])
 			execvp(argv[0], argv);
 		e = errno;
@@ -513,7 +525,8 @@ static long reap(int pid, int wait_ms)
 }
 
 /* The actor's life: take steps until the runner goes away. */
-__attribute__((noreturn)) static void actor_loop(const struct plan *plan, int *fds)
+__attribute__((noreturn)) static void actor_loop(const struct plan *plan, int *fds,
+						 const struct sandbox *sb)
 {
 	for (;;) {
 		struct actor_req req;
@@ -565,7 +578,7 @@ __attribute__((noreturn)) static void actor_loop(const struct plan *plan, int *f
 			r.err = pid < 0 ? errno : 0;
 		} else if (st->kind == STEP_RUN) {
 			r.t_start = now_ns();
-			pid_t pid = io[2] >= 0 ? start_program(st, io) : -1;
+			pid_t pid = io[2] >= 0 ? start_program(st, io, sb) : -1;
 
 			r.t_end = now_ns();
 			r.ret = pid < 0 ? -1 : 0;
@@ -613,8 +626,18 @@ __attribute__((noreturn)) static void actor_loop(const struct plan *plan, int *f
 			fcntl(CHAN_FD, F_SETFD, FD_CLOEXEC);
 			r.t_start = now_ns();
 			errno = EINVAL;
-			if (argv[0])
+			/* a graded world execs nothing as root: the actor becomes
+			 * the sandboxed program (a failed exec leaves it so) */
+			if (sb) {
+				char serr[ERRLEN];
+
+				if (sandbox_enter(sb, NULL, serr) < 0)
+					errno = EPERM;
+				else if (argv[0])
+					execvp(argv[0], argv);
+			} else if (argv[0]) {
 				execvp(argv[0], argv);
+			}
 			r.t_end = now_ns();
 			r.ret = -1;
 			r.err = errno;
@@ -670,7 +693,7 @@ static int read_full(int fd, void *buf, size_t len, long timeout_ms)
 }
 
 int actor_spawn(struct actor *a, const struct plan *plan, int proc, const struct world *w,
-		char *err)
+		const struct sandbox *sb, char *err)
 {
 	int sp[2];
 	pid_t pid;
@@ -699,6 +722,8 @@ int actor_spawn(struct actor *a, const struct plan *plan, int proc, const struct
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (world_enter(w, plan->procs[proc].host, cerr) < 0)
 			_exit(127);
+		if (sb && sandbox_actor(sb, cerr) < 0)
+			_exit(127);
 		dup2(sp[1], CHAN_FD);
 		close_others();
 		fds = calloc((size_t)(plan->nvars > 0 ? plan->nvars : 1), sizeof(int));
@@ -706,7 +731,7 @@ int actor_spawn(struct actor *a, const struct plan *plan, int proc, const struct
 			_exit(127);
 		for (int i = 0; i < plan->nvars; i++)
 			fds[i] = -1;
-		actor_loop(plan, fds);
+		actor_loop(plan, fds, sb);
 	}
 	close(sp[1]);
 	a->pid = pid;

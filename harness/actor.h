@@ -39,11 +39,14 @@ struct actor {
 	int exited; /* the process is gone (exit step, crash, or killed) */
 };
 
+struct sandbox;
+
 /* Fork an actor for plan->procs[proc] in its host's namespace.  Descriptors
- * of the runner other than the channel are closed in the child.
- * Returns 0 or -1 with err. */
+ * of the runner other than the channel are closed in the child.  With sb
+ * (grading), its sockets belong to the sandbox's uid and every program it
+ * starts runs in the sandbox (sandbox.h).  Returns 0 or -1 with err. */
 int actor_spawn(struct actor *a, const struct plan *plan, int proc, const struct world *w,
-		char *err);
+		const struct sandbox *sb, char *err);
 
 /* Send step (an index into plan->steps) to a and wait up to timeout_ms for
  * the answer.  Returns 0 with *rep filled, or -1 with err when the actor

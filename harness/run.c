@@ -383,7 +383,7 @@ int run_plan(const struct plan *plan, const struct run_opts *opts, struct result
 		r->actors[p].exited = 1;
 		r->actors[p].chan = -1;
 		if (!plan->procs[p].forked &&
-		    actor_spawn(&r->actors[p], plan, p, &r->world, r->err) < 0)
+		    actor_spawn(&r->actors[p], plan, p, &r->world, opts->sandbox, r->err) < 0)
 			goto err;
 	}
 

@@ -10,10 +10,15 @@
 
 #include "result.h"
 
+struct sandbox;
+
 struct run_opts {
 	const char *pcap_dir; /* write one pcap per interface there; NULL: none */
 	long step_timeout_ms; /* bound on one syscall step */
 	int progress_fd;      /* a terminal for the TIME_WAIT countdown, or -1 */
+	/* grading: where programs run and whose the actors' sockets are
+	 * (sandbox.h); NULL: programs run as bindlab does */
+	const struct sandbox *sandbox;
 };
 
 /* Run plan into res (which it initialises).  Returns 0 when a verdict was
