@@ -314,6 +314,7 @@ static __attribute__((noreturn)) void worker_main(const struct grade_opts *o, co
 				    .fail = jb->outcomes ? jb->fail : "",
 				    .faillen = jb->outcomes ? jb->hdr.faillen : 0,
 				    .died = jb->outcomes ? NULL : jb->died,
+				    .timed_out = jb->timed_out,
 				    .text = jb->outcomes ? jb->text : "",
 				    .textlen = jb->outcomes ? jb->hdr.textlen : 0,
 				};

@@ -168,6 +168,8 @@ int lab_open(const char *root, const char *which, struct lab *lab, char *err)
 			return errf(err, "bindlab: path too long");
 		if (join(lab->staff, sizeof(lab->staff), up, slugs[i]) < 0 || !is_dir(lab->staff))
 			lab->staff[0] = '\0';
+		else if (realpath(lab->staff, up)) /* staff/02-..., not labs/../staff/02-... */
+			memcpy(lab->staff, up, strlen(up) + 1);
 		return read_conf(lab, err);
 	}
 	return errf(err, "bindlab: no lab '%s' under %s (bindlab lab lists them)", which, root);

@@ -162,6 +162,8 @@ void score_check(struct score *s, int i, const struct score_part *parts, int npa
 	for (int k = 0; k < nparts; k++) {
 		const struct score_part *p = &parts[k];
 
+		if (p->timed_out)
+			continue; /* a failure: a program that hangs its check fails it */
 		if (p->died || p->verdict == VERDICT_ERROR)
 			errors++;
 		else if (p->verdict == VERDICT_PASS)
@@ -190,11 +192,14 @@ void score_check(struct score *s, int i, const struct score_part *parts, int npa
 
 		if (p->variant[0] && (bad || c->partial || verbose))
 			fprintf(f, "variant [%s]: %s\n", p->variant,
-				p->died			      ? "could not run"
+				p->timed_out		      ? "failed"
+				: p->died		      ? "could not run"
 				: p->verdict == VERDICT_PASS  ? "passed"
 				: p->verdict == VERDICT_ERROR ? "could not run"
 							      : "failed");
-		if (p->died)
+		if (p->timed_out)
+			fprintf(f, "FAIL %s: %s\n", c->id, p->died);
+		else if (p->died)
 			fprintf(f, "bindlab could not run it: %s\n", p->died);
 		else if (p->verdict == VERDICT_ERROR || verbose)
 			fwrite(p->text, 1, p->textlen, f);

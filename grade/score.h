@@ -37,6 +37,7 @@ struct score_part {
 	const char *fail;    /* the failed step, as render_failure() says it */
 	size_t faillen;
 	const char *died; /* why the runner gave no report, else NULL */
+	int timed_out;	  /* it passed the check's wall-clock bound: the program's doing */
 	const char *text; /* the full report (verbose, and for errors) */
 	size_t textlen;
 };
