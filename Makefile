@@ -38,6 +38,7 @@ UNIT_SRC    := $(sort $(wildcard tests/unit/test_*.c))
 SERVERS     := $(patsubst tests/servers/%.c,$(BUILD)/servers/%,$(sort $(wildcard tests/servers/*.c))) \
                $(if $(wildcard tests/servers/server.c),$(BUILD)/servers/server-static)
 DEPS_DEB     = build-essential libpcap-dev libmnl-dev libcunit1-dev python3-pytest python3-jsonschema \
+               python3-junitparser perl \
                tcpdump tshark iproute2 socat patch chromium
 
 obj = $(patsubst %.c,$(1)/%.o,$(2))

@@ -21,7 +21,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <stddef.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -204,6 +207,10 @@ static __attribute__((noreturn)) void worker_main(const struct grade_opts *o, co
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
+	/* nothing of the parent's but its record pipe: not another worker's
+	 * pipe, not a slot's name, not the output folder */
+	close_range(3, (unsigned)fd - 1, 0);
+	close_range((unsigned)fd + 1, ~0U, 0);
 	sandbox_defaults(&sb, slot);
 	memset(&b, 0, sizeof(b));
 	memset(&r, 0, sizeof(r));
@@ -350,15 +357,40 @@ done:
 
 struct grading {
 	struct score s;
-	char path[4096]; /* the submission, absolute */
-	pid_t pid;	 /* its worker, 0 before and after */
-	int fd;		 /* the worker's records, -1 when done */
-	int slot;
+	char path[4096];   /* the submission, absolute */
+	pid_t pid;	   /* its worker, 0 before and after */
+	int fd;		   /* the worker's records, -1 when done */
+	int slot, slot_fd; /* its sandbox uid's slot, held while it runs */
 	int done, got_build, got_done, error;
 	char *buf;
 	size_t len, cap, used;
 	uint64_t deadline, t0;
 };
+
+/* A sandbox uid free on this machine, whichever bindlab grade asks: while
+ * a slot is in use, an abstract unix socket named after its uid is bound,
+ * and the kernel frees the name when its holder dies (no lock file to leave
+ * behind).  The slot, with its socket in *fd; -1 when all are taken. */
+static int slot_take(int *fd)
+{
+	for (int k = 0; k < SANDBOX_SLOTS; k++) {
+		struct sockaddr_un a = {.sun_family = AF_UNIX};
+		int s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		int n = snprintf(a.sun_path + 1, sizeof(a.sun_path) - 1, "bindlab-sandbox-uid-%d",
+				 SANDBOX_UID_BASE + k);
+
+		if (s < 0)
+			return -1;
+		if (bind(s, (struct sockaddr *)&a,
+			 (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n)) ==
+		    0) {
+			*fd = s;
+			return k;
+		}
+		close(s);
+	}
+	return -1;
+}
 
 static volatile sig_atomic_t stop_signal;
 
@@ -648,7 +680,6 @@ static int grade_main(int argc, char **argv)
 	char err[ERRLEN], **names = NULL, line[128], pts[32];
 	int n = 0, outfd = -1, rc = EXIT_USAGE, started = 0, finished = 0, running = 0;
 	int tty = isatty(STDERR_FILENO), bad = 0;
-	unsigned slots = 0;
 
 	o.ro.step_timeout_ms = PLAN_WAIT_DEFAULT_MS;
 	if (grade_args(argc, argv, &o) < 0)
@@ -769,9 +800,18 @@ static int grade_main(int argc, char **argv)
 			struct grading *g = &gs[started];
 			struct sandbox sb;
 
-			for (g->slot = 0; slots & (1u << g->slot); g->slot++)
-				;
-			slots |= 1u << g->slot;
+			g->slot = slot_take(&g->slot_fd);
+			if (g->slot < 0) {
+				if (running)
+					break; /* one of ours frees a slot soon */
+				fprintf(stderr,
+					"bindlab: all %d sandbox uids (%d to %d) are in use on "
+					"this machine\n",
+					SANDBOX_SLOTS, SANDBOX_UID_BASE,
+					SANDBOX_UID_BASE + SANDBOX_SLOTS - 1);
+				stop_signal = SIGTERM;
+				break;
+			}
 			sandbox_defaults(&sb, g->slot);
 			describe(&g->s, &sb);
 			if (start_worker(&o, g, err) < 0) {
@@ -820,7 +860,7 @@ static int grade_main(int argc, char **argv)
 
 			if (!g->done || g->slot < 0)
 				continue;
-			slots &= ~(1u << g->slot);
+			close(g->slot_fd);
 			g->slot = -1;
 			running--;
 			finished++;

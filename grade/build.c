@@ -91,10 +91,12 @@ static int build_argv(struct build *b, const char *program, int sandboxed, char 
 static __attribute__((noreturn)) void sandboxed_exec(const struct sandbox *sb, char **argv)
 {
 	char err[ERRLEN];
-	int st = 0;
+	int st = 0, alive[2];
 	pid_t pid;
 
-	if (unshare(CLONE_NEWPID) < 0) {
+	/* getppid() says 0 inside the new pid namespace: a pipe whose write
+	 * end only this process holds says whether it is still there */
+	if (pipe2(alive, O_CLOEXEC) < 0 || unshare(CLONE_NEWPID) < 0) {
 		dprintf(STDERR_FILENO, "bindlab: cannot create a pid namespace: %s\n",
 			strerror(errno));
 		_exit(127);
@@ -103,15 +105,23 @@ static __attribute__((noreturn)) void sandboxed_exec(const struct sandbox *sb, c
 	if (pid < 0)
 		_exit(127);
 	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		struct pollfd pf = {.fd = alive[0], .events = POLLIN};
+
+		close(alive[1]);
 		if (sandbox_enter(sb, NULL, err) < 0) {
 			dprintf(STDERR_FILENO, "bindlab: %s\n", err);
 			_exit(127);
 		}
+		/* the uid change cleared it: this is the build's pid 1, and
+		 * whatever make leaves running dies with it */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (poll(&pf, 1, 0) > 0)
+			_exit(127); /* the parent died before prctl took hold */
 		execvp(argv[0], argv);
 		dprintf(STDERR_FILENO, "cannot run %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
 	}
+	close(alive[0]);
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
 	_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));

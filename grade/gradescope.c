@@ -72,7 +72,7 @@ void score_write_gradescope(FILE *out, const struct score *s)
 			c->points, sc->outcome == SCORE_PASS ? "passed" : "failed");
 		fprintf(out, "\"visibility\": \"%s\",\n     \"output\": ",
 			lab_visibility_name(c->visibility));
-		if (sc->outcome == SCORE_FAIL || sc->outcome == SCORE_ERROR) {
+		if ((sc->outcome == SCORE_FAIL || sc->outcome == SCORE_ERROR) && sc->replay[0]) {
 			char *text = NULL;
 			size_t len = 0;
 			FILE *f = open_memstream(&text, &len);
@@ -103,7 +103,7 @@ void score_write_gradescope(FILE *out, const struct score *s)
 	json_str(out, s->submission);
 	fprintf(out, ", \"status\": \"%s\", \"why\": ", status_name(s->status));
 	json_str(out, s->status_text);
-	fprintf(out, ", \"max_score\": %d, \"kernel\": ", score_possible(s));
+	fprintf(out, ", \"max_score\": %d, \"ms\": %ld, \"kernel\": ", score_possible(s), s->ms);
 	json_str(out, s->kernel);
 	fputs(", \"bindlab\": ", out);
 	json_str(out, s->bindlab);

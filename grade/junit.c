@@ -98,8 +98,10 @@ void score_write_junit(FILE *out, const struct score *s)
 			xml_text(out, c->name);
 			fprintf(out, "\" type=\"%s\">", score_outcome_name(sc->outcome));
 			xml_text(out, sc->output);
-			fputs("\nreplay: ", out);
-			xml_text(out, sc->replay);
+			if (sc->replay[0]) {
+				fputs("\nreplay: ", out);
+				xml_text(out, sc->replay);
+			}
 			fprintf(out, "</%s>\n", tag);
 		}
 		score_points_str(sc->earned, pts, sizeof(pts));

@@ -57,7 +57,7 @@ void score_write_summary(FILE *out, const struct score *s)
 		    !(sc->output && sc->output[0]))
 			continue;
 		indented(out, "      ", sc->output);
-		if (sc->outcome == SCORE_FAIL || sc->outcome == SCORE_ERROR)
+		if ((sc->outcome == SCORE_FAIL || sc->outcome == SCORE_ERROR) && sc->replay[0])
 			fprintf(out, "      replay: %s\n", sc->replay);
 	}
 	if (s->status == SCORE_INCOMPLETE)

@@ -63,7 +63,8 @@ void score_write_tap(FILE *out, const struct score *s)
 			fprintf(out, "  outcome: %s\n  points: %s\n  max_points: %d\n",
 				score_outcome_name(sc->outcome), pts, c->points);
 			yaml_str(out, "message", sc->output);
-			yaml_str(out, "replay", sc->replay);
+			if (sc->replay[0])
+				yaml_str(out, "replay", sc->replay);
 			fputs("  ...\n", out);
 		}
 	}

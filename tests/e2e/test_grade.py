@@ -170,7 +170,7 @@ def test_results_json_has_gradescopes_fields(graded):
                               "output", "extra_data"}
             assert t["number"] == str(n) and t["status"] in ("passed", "failed")
             assert t["name"].startswith(t["extra_data"]["id"] + ": ")
-            if t["extra_data"]["outcome"] in ("fail", "error"):
+            if t["extra_data"]["outcome"] in ("fail", "error") and t["extra_data"]["replay"]:
                 assert t["output"].splitlines()[-1] == "replay: " + t["extra_data"]["replay"]
         x = res["extra_data"]
         assert x["format"] == "bindlab-grade/1" and x["student"] == s
@@ -345,3 +345,36 @@ def test_a_submission_reaches_no_staff_file(bindlab, tmp_path, left_alone):
     assert p.returncode == 1, p.stdout + p.stderr
     assert "FAIL  01-listens" in p.stdout
     assert "READ " not in p.stdout
+
+
+def test_two_grades_at_once_take_different_uids(bindlab, tmp_path, left_alone):
+    """One student's fork bomb must not starve another's processes: the
+    process limit counts per uid, so no two grades on a machine share one."""
+    procs = []
+    for name in ("a", "b"):
+        sub = copy(STARTER, tmp_path / name)
+        procs.append(subprocess.Popen(
+            [bindlab, "grade", "--labs", str(LABS), "1", str(sub), "--only", "04-bounded",
+             "--out", str(tmp_path / f"out-{name}")], stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL))
+    for p in procs:
+        assert p.wait(timeout=60) == 1
+    uids = {results(tmp_path / f"out-{n}")["extra_data"]["sandbox"].split(",")[0]
+            for n in ("a", "b")}
+    assert len(uids) == 2, uids
+
+
+def test_a_build_cut_short_leaves_nothing_running(bindlab, tmp_path, left_alone):
+    """SIGKILL to bindlab while a submission's build runs: make and what it
+    started die with it (the build is pid 1 of a pid namespace of its own)."""
+    sub = tmp_path / "slow-build"
+    sub.mkdir()
+    (sub / "Makefile").write_text("server:\n\tsleep 60 & sleep 60\n")
+    proc = subprocess.Popen([bindlab, "grade", "--labs", str(LABS), "1", str(sub)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: len(sandbox_procs(tmp_path)) >= 3, timeout=10,
+                 what="make and its two sleeps")
+    finally:
+        proc.kill()
+        proc.wait()
