@@ -6,9 +6,10 @@ submission/, results/), setup.sh builds bindlab there (its apt-get part left
 out), and run_autograder grades a real submission with AUTOGRADER_ROOT pointing
 at the fake.  results.json must be valid, its score the sum of its tests', the
 reference solution at full marks and the untouched starter at the score
-`bindlab check --hidden` gives it, check by check.  When the machine cannot
-create namespaces, or grading cannot finish, results.json still exists and
-says so, with no tests.
+`bindlab check --hidden` gives it, check by check.  Whatever grade writes is
+kept (a failed build, a grade stopped at the deadline: "incomplete", the checks
+not run saying so); when the machine cannot create namespaces, or there is no
+bindlab, results.json still exists and says so, with no tests.
 
 GitHub Actions (grade/autograder/github/): the workflow parses, runs on push,
 has its steps, and its shell passes bash -n and shellcheck."""
@@ -19,6 +20,7 @@ import shutil
 import subprocess
 import tempfile
 import zipfile
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -50,6 +52,24 @@ def rubric():
     out = {p.stem: (points(p), False) for p in sorted((LAB / "checks").glob("*.scn"))}
     out.update({p.stem: (points(p), True) for p in sorted((STAFF / "hidden").glob("*.scn"))})
     return out
+
+
+def visibility():
+    """{check id: Gradescope visibility}: the check's `# visibility:` line, else
+    visible for labs/ checks and after_due_date for staff/ ones."""
+    out = {}
+    for folder, default in ((LAB / "checks", "visible"), (STAFF / "hidden", "after_due_date")):
+        for p in sorted(folder.glob("*.scn")):
+            m = re.search(r"^# visibility: *(\S+)", p.read_text(), re.M)
+            out[p.stem] = m.group(1) if m else default
+    return out
+
+
+def hundredths(v):
+    """Points as grade writes them, in hundredths: exact, an int."""
+    h = round(v * 100)
+    assert abs(v * 100 - h) < 1e-6, f"{v} is not in hundredths"
+    return h
 
 
 # --- the fake /autograder ---------------------------------------------------
@@ -135,8 +155,9 @@ def assert_gradescope_shape(r):
         assert 0 <= t["score"] <= t["max_score"], t
         assert t.get("status") in ("passed", "failed"), t
         assert t.get("visibility", "visible") in VISIBILITY, t
-    total = sum(t["score"] for t in tests)
-    assert abs(r["score"] - total) < 1e-9, f"score {r['score']} != sum of the tests' {total}"
+    # grade writes every score in hundredths and the top one as their sum
+    total = sum(hundredths(t["score"]) for t in tests)
+    assert hundredths(r["score"]) == total, f"score {r['score']} != sum of the tests' {total / 100}"
 
 
 def by_id(results):
@@ -214,14 +235,15 @@ def test_the_solution_gets_full_marks(autograder, tmp_path):
     tests = by_id(r)
     assert set(tests) == set(want), p.stdout[-3000:]
     assert r["score"] == sum(pts for pts, _ in want.values()), p.stdout[-3000:]
+    vis = visibility()
     for cid, (pts, hidden) in want.items():
         t = tests[cid]
         assert (t["score"], t["max_score"], t["status"]) == (pts, pts, "passed"), t
-        assert (t["visibility"] != "visible") == hidden, t
-    assert r.get("extra_data", {}).get("lab") == LAB.name, r.get("extra_data")
-    # the other formats beside it
-    for name in ("junit.xml", "results.tap", "summary.txt"):
-        assert (autograder / "results" / name).is_file(), name
+        assert t["visibility"] == vis[cid], t
+    extra = r.get("extra_data", {})
+    assert (extra.get("lab"), extra.get("status"), extra.get("max_score")) == \
+        (LAB.name, "graded", r["score"]), extra
+    assert_other_formats(autograder / "results", r)
 
 
 @needs_root
@@ -245,6 +267,59 @@ def test_the_starter_gets_the_score_bindlab_check_gives_it(bindlab, autograder, 
     hidden = {cid for cid, (_, h) in rubric().items() if h}
     visible = sum(t["score"] for cid, t in by_id(r).items() if cid not in hidden)
     assert visible == int(start.group(1)), r
+    assert_other_formats(autograder / "results", r)
+
+
+def assert_other_formats(folder, r):
+    """junit.xml, results.tap and summary.txt beside results.json, with its checks
+    and its score."""
+    ids = [t["extra_data"]["id"] for t in r["tests"]]
+    # a skipped check is a failed test scoring 0 in Gradescope's words, a skip
+    # in JUnit's and TAP's
+    failed = {t["extra_data"]["id"] for t in r["tests"]
+              if t["extra_data"]["outcome"] in ("fail", "error")}
+    skipped = {t["extra_data"]["id"] for t in r["tests"] if t["extra_data"]["outcome"] == "skip"}
+    suite = ET.parse(folder / "junit.xml").getroot().find("testsuite")
+    assert [c.get("name") for c in suite.iter("testcase")] == ids
+    assert {c.get("name") for c in suite.iter("testcase")
+            if c.find("failure") is not None or c.find("error") is not None} == failed
+    assert {c.get("name") for c in suite.iter("testcase") if c.find("skipped") is not None} == \
+        skipped
+    props = {p.get("name"): p.get("value") for p in suite.iter("property")}
+    assert props["score"] == str(r["score"]), props
+    summary = (folder / "summary.txt").read_text()
+    assert f"score: {r['score']} / {r['extra_data']['max_score']}\n" in summary, summary
+    tap = (folder / "results.tap").read_text()
+    assert tap.startswith(f"TAP version 14\n1..{len(ids)}\n"), tap[:200]
+    if not have("prove"):
+        return
+    # Debian 12's prove (Test::Harness 3.44) knows TAP up to version 13: it
+    # reads every test point and reports the version line as its one parse error
+    p = subprocess.run(["prove", "-v", "-e", "cat", str(folder / "results.tap")],
+                       capture_output=True, text=True, timeout=60)
+    assert f"Tests: {len(ids)} Failed: {len(failed)})" in p.stdout, p.stdout
+    errors = re.findall(r"Parse errors: (.*)", p.stdout)
+    assert errors in ([], ["TAP specified version 14 but we don't know about versions "
+                           "later than 13"]), p.stdout
+
+
+@needs_root
+def test_a_submission_that_does_not_build_keeps_grades_results(autograder, tmp_path):
+    """grade's own results.json: every check a failed test scoring 0 and saying
+    the build failed, the compiler's words in the output."""
+    folder = tmp_path / "broken"
+    folder.mkdir()
+    (folder / "server.c").write_text("int main(void) { return syntax error; }\n")
+    submit(autograder, folder)
+    p, r = run_autograder(autograder)
+    assert_gradescope_shape(r)
+    assert r["score"] == 0 and r["extra_data"]["status"] == "build failed", r["extra_data"]
+    assert set(by_id(r)) == set(rubric())
+    for t in r["tests"]:
+        assert (t["score"], t["status"]) == (0, "failed"), t
+        assert t["output"].startswith("skipped: the program did not build"), t
+    assert "The program did not build" in r["output"] and "syntax" in r["output"], r["output"]
+    assert_other_formats(autograder / "results", r)
 
 
 @needs_root
@@ -313,15 +388,26 @@ def test_no_bindlab_means_not_graded(built_source, tmp_path):
 
 
 @needs_root
-def test_grading_past_the_deadline_is_not_graded(autograder, tmp_path):
+def test_grading_stopped_at_the_deadline_keeps_grades_incomplete_results(autograder, tmp_path):
     """A build that outlasts the whole deadline (the build's own bound is 60 s):
-    run_autograder stops grade and hands in a not-graded result, not a partial one."""
+    run_autograder stops grade, which writes the grade so far; that is kept:
+    status incomplete, every check that never ran a failed test saying why."""
     folder = tmp_path / "slow"
     folder.mkdir()
-    (folder / "Makefile").write_text("server:\n\tsleep 120\n")
+    # 30 s, no more: a build grade stopped midway is left running until it ends
+    (folder / "Makefile").write_text("server:\n\tsleep 30\n")
     submit(autograder, folder)
     p, r = run_autograder(autograder, timeout=120, BINDLAB_GRADE_DEADLINE="3")
-    assert_not_graded(r, "deadline", "longer than the autograder's 3 s")
+    assert "run_autograder: stopped bindlab grade at the deadline (3 s)" in p.stdout, p.stdout
+    assert_gradescope_shape(r)
+    extra = r["extra_data"]
+    assert (extra["status"], extra["why"]) == ("incomplete", "grading was interrupted (Terminated)"), \
+        extra
+    assert r["score"] == 0 and set(by_id(r)) == set(rubric()), r
+    for t in r["tests"]:
+        assert (t["score"], t["status"], t["extra_data"]["outcome"]) == (0, "failed", "error"), t
+        assert t["output"].startswith("not run: grading was interrupted (Terminated)"), t
+    assert "Grading stopped before every check ran" in r["output"], r["output"]
 
 
 # --- the GitHub Actions workflow -------------------------------------------
