@@ -4,6 +4,7 @@
 #   make lab N=1    install missing packages, build, walk through lab 1
 #   make check N=1  check your fix of lab 1 (DIR=folder: another folder than the starter)
 #   make handout    a student's archive: build/bindlab-handout.tar.gz (no staff/, no tests/)
+#   make autograder LAB=2  a Gradescope autograder for lab 2: build/autograder-02-....zip
 #   make demo       install missing packages, then run the rapid-restart demo
 #   make test       unit tests (also under ASan/UBSan) and end-to-end tests
 #   make fmt lint   clang-format / clang-tidy + cppcheck
@@ -37,14 +38,16 @@ UNIT_SRC    := $(sort $(wildcard tests/unit/test_*.c))
 # (a student's handout has no tests/: then there are no test servers)
 SERVERS     := $(patsubst tests/servers/%.c,$(BUILD)/servers/%,$(sort $(wildcard tests/servers/*.c))) \
                $(if $(wildcard tests/servers/server.c),$(BUILD)/servers/server-static)
-DEPS_DEB     = build-essential libpcap-dev libmnl-dev libcunit1-dev python3-pytest python3-jsonschema \
-               python3-junitparser perl \
+# what building and running bindlab needs (the autograders install only these;
+# keep it on one line: grade/autograder/ reads it), then what the tests add
+DEPS_RUN     = build-essential libpcap-dev libmnl-dev
+DEPS_DEB     = $(DEPS_RUN) libcunit1-dev python3-pytest python3-jsonschema python3-junitparser perl \
                tcpdump tshark iproute2 socat patch chromium
 
 obj = $(patsubst %.c,$(1)/%.o,$(2))
 
 .PHONY: all demo deps test unit unit-asan e2e e2e-slow fmt fmt-check lint bench clean repeat \
-	matrix repeat-library repeat-labs check-layers lab check handout pictures
+	matrix repeat-library repeat-labs check-layers lab check handout pictures autograder
 
 all: $(BUILD)/bindlab $(BUILD)/libbindlab-trace.so $(SERVERS)
 
@@ -186,6 +189,13 @@ handout: | $(BUILD)
 	git ls-files -z | grep -zv -e '^staff/' -e '^tests/' -e '^bench/' -e '^\.ci/' | \
 	  tar --null -T - --transform 's,^,bindlab/,' -czf $(HANDOUT)
 	@echo "$(HANDOUT): $$(tar -tzf $(HANDOUT) | wc -l) files"
+
+# A Gradescope autograder for one lab (docs/grading.md): setup.sh and
+# run_autograder from grade/autograder/gradescope/, the sources, that lab's
+# labs/ and staff/ folders.  LAB=2 or LAB=02-rapid-restart.
+autograder: | $(BUILD)
+	@test -n "$(LAB)" || { echo "make autograder: which lab? e.g. make autograder LAB=2"; exit 2; }
+	@grade/autograder/gradescope/package.sh "$(LAB)" $(BUILD)
 
 bench: $(BUILD)/bindlab
 	$(MAKE) -C bench BINDLAB=$(abspath $(BUILD)/bindlab)
