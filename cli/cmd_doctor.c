@@ -22,7 +22,7 @@ static int doctor_main(int argc, char **argv)
 	rc = world_probe(report, sizeof(report));
 	fputs(report, stdout);
 	if (rc < 0) {
-		printf("bindlab cannot run here: see the fixes above\n");
+		printf("bindlab cannot run here: each refusal above says why\n");
 		return EXIT_USAGE;
 	}
 	return EXIT_PASS;

@@ -540,7 +540,13 @@ static int probe_mode(int rootless, char *err)
 		else if (world_enter_userns(&dummy, e) < 0)
 			;
 		else if (unshare(CLONE_NEWNET) < 0)
-			errf(e, "cannot create a network namespace: %s", strerror(errno));
+			errf(e, "cannot create a network namespace: %s%s", strerror(errno),
+			     errno == ENOSPC ? "; the limit user.max_net_namespaces is reached "
+					       "(0 here?): raise it with sysctl where it is set"
+			     : errno == EPERM && !rootless
+				 ? "; bindlab needs CAP_SYS_ADMIN: in a container, run it "
+				   "privileged (docker run --privileged)"
+				 : "");
 		else if (rtnl_open(&r, e) < 0)
 			;
 		else if ((fd = open("/proc/self/ns/net", O_RDONLY)) < 0 ||

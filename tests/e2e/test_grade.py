@@ -378,3 +378,33 @@ def test_a_build_cut_short_leaves_nothing_running(bindlab, tmp_path, left_alone)
     finally:
         proc.kill()
         proc.wait()
+
+
+def test_a_class_shows_its_progress_on_a_terminal(bindlab, tmp_path, left_alone):
+    import pty
+    cls = tmp_path / "class"
+    cls.mkdir()
+    for name in ("a", "b", "c"):
+        copy(SUBS / "no-listen", cls / name)
+    master, slave = pty.openpty()
+    p = subprocess.Popen([bindlab, "grade", "--labs", str(LABS), "1", "--class", str(cls),
+                          "--out", str(tmp_path / "out"), "--only", "01-listens"],
+                         stdout=subprocess.PIPE, stderr=slave, text=True)
+    os.close(slave)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:  # EIO: the last writer closed the terminal
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(master)
+    assert p.wait(timeout=60) == 0
+    text = seen.decode()
+    assert "grading: 0/3 done, 2 running" in text
+    assert text.endswith("\r\x1b[Kgrading: 3/3 done, 0 running\r\n")
+    # not on a pipe: the report alone
+    out = p.stdout.read()
+    assert "grading:" not in out and out.splitlines()[-1].startswith("3 submissions graded")
