@@ -30,13 +30,15 @@
 /* A step number, or ACTOR_DESCRIBE. */
 struct actor_req {
 	int step;
-	int pid;	/* ACTOR_REAP: the program */
-	int wait_ms;	/* ACTOR_REAP: how long it may take to become a zombie */
-	int timeout_ms; /* the runner's bound on this step */
+	int pid;		/* ACTOR_REAP: the program */
+	int wait_ms;		/* ACTOR_REAP: how long it may take to become a zombie */
+	int timeout_ms;		/* the runner's bound on this step */
+	int fd, level, optname; /* ACTOR_PEEK */
 };
 
 #define ACTOR_DESCRIBE (-1)
 #define ACTOR_REAP (-2)
+#define ACTOR_PEEK (-3)
 
 struct describe_reply {
 	int n;
@@ -505,6 +507,60 @@ static void close_others(void)
 	close_range(CHAN_FD + 1, ~0U, 0);
 }
 
+#ifndef SYS_pidfd_getfd
+#define SYS_pidfd_getfd 438
+#endif
+#define PEEK_FDS_MAX 4096 /* descriptors of a program looked at */
+
+/* The integer option of the socket that is descriptor fd of process pid,
+ * read from the kernel through a copy of the descriptor (pidfd_getfd). */
+static int peek_one(int pidfd, int fd, int level, int optname, int *val)
+{
+	int copy = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0), rc;
+	socklen_t l = sizeof(*val);
+
+	if (copy < 0)
+		return -1;
+	rc = getsockopt(copy, level, optname, val, &l);
+	close(copy);
+	return rc;
+}
+
+/* ACTOR_PEEK: what the kernel says of a program's socket option, which
+ * its trace (written by the program's own process) only claims.  fd >= 0:
+ * that descriptor; fd < 0: the first of its sockets with the option on. */
+static void peek(int pid, int fd, int level, int optname, struct actor_peek *pk)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+
+	memset(pk, 0, sizeof(*pk));
+	pk->fd = -1;
+	if (pidfd < 0) {
+		pk->err = errno;
+		return;
+	}
+	if (fd >= 0) {
+		if (peek_one(pidfd, fd, level, optname, &pk->val) < 0)
+			pk->err = errno;
+		else
+			pk->fd = fd;
+		close(pidfd);
+		return;
+	}
+	/* /proc here is not this pid namespace's: ask each descriptor (the
+	 * ones that are not there fail at once) */
+	for (int n = 0; n < PEEK_FDS_MAX; n++) {
+		int v = 0;
+
+		if (peek_one(pidfd, n, level, optname, &v) == 0 && v) {
+			pk->fd = n;
+			pk->val = v;
+			break;
+		}
+	}
+	close(pidfd);
+}
+
 /* How a program this actor started ended, if it has: its exit status, 128
  * + the signal, or -1 while it runs.  Its trace pipe closing is the runner's
  * sign that it is dying; a pidfd waits (bounded) for the last moment,
@@ -550,6 +606,14 @@ __attribute__((noreturn)) static void actor_loop(const struct plan *plan, int *f
 			long st = reap(req.pid, req.wait_ms);
 
 			if (write(CHAN_FD, &st, sizeof(st)) != (ssize_t)sizeof(st))
+				_exit(125);
+			continue;
+		}
+		if (n == sizeof(req) && req.step == ACTOR_PEEK) {
+			struct actor_peek pk;
+
+			peek(req.pid, req.fd, req.level, req.optname, &pk);
+			if (write(CHAN_FD, &pk, sizeof(pk)) != (ssize_t)sizeof(pk))
 				_exit(125);
 			continue;
 		}
@@ -830,6 +894,18 @@ int actor_describe(struct actor *a, struct actor_sock *out, long timeout_ms, cha
 		return errf(err, "bad answer from the process");
 	memcpy(out, d.s, (size_t)d.n * sizeof(*out));
 	return d.n;
+}
+
+int actor_peek(struct actor *a, int pid, int fd, int level, int optname, long timeout_ms,
+	       struct actor_peek *pk)
+{
+	struct actor_req req = {
+	    .step = ACTOR_PEEK, .pid = pid, .fd = fd, .level = level, .optname = optname};
+
+	if (a->exited || a->chan < 0 || send_with_fd(a->chan, &req, sizeof(req), -1) < 0 ||
+	    read_full(a->chan, pk, sizeof(*pk), timeout_ms) < 0)
+		return -1;
+	return 0;
 }
 
 long actor_reap(struct actor *a, int pid, int wait_ms, long timeout_ms)

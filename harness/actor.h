@@ -74,6 +74,20 @@ int actor_exec(struct actor *a, int step, long timeout_ms, struct actor_reply *r
  * child of a, the actor gone).  Reaps it. */
 long actor_reap(struct actor *a, int pid, int wait_ms, long timeout_ms);
 
+/* What the kernel says of a program's socket option (actor_peek). */
+struct actor_peek {
+	int fd;	 /* the descriptor looked at (fd < 0 asked: the first with it on), or -1 */
+	int val; /* the option's value there */
+	int err; /* why nothing could be read (the program or the descriptor is gone) */
+};
+
+/* Ask the actor a that started program pid (a pid of the actor's namespace)
+ * for the integer option level/optname of its descriptor fd, or (fd < 0)
+ * for the first of its sockets where that option is on.  0 with *pk, or -1
+ * (the actor is gone). */
+int actor_peek(struct actor *a, int pid, int fd, int level, int optname, long timeout_ms,
+	       struct actor_peek *pk);
+
 /* What an actor knows of one of its sockets that sock_diag does not say. */
 struct actor_sock {
 	int fd;

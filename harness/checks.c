@@ -242,6 +242,64 @@ static int traced_match(const struct runner *r, const struct plan_step *st, cons
 	return 1;
 }
 
+/* The kernel's word on a traced setsockopt of an on/off option: the trace
+ * is written by the program's own process, which can also write records
+ * of calls it never made (or make the call without the C library).  1: the
+ * kernel agrees, or cannot tell (the socket or the program is gone); 0:
+ * the socket exists and its option says otherwise, and why is in why. */
+static int kernel_agrees(struct runner *r, const struct plan_step *st, const struct event *e,
+			 char *why, size_t len)
+{
+	const struct step_traced *tr = &st->u.traced;
+	const struct trace_rec *t = &e->u.trace.rec;
+	struct actor_peek pk;
+	int level, optname;
+
+	if (tr->call != STEP_SETSOCKOPT || tr->opt == OPT_SO_LINGER || t->ret != 0)
+		return 1;
+	names_opt_sockopt(tr->opt, &level, &optname);
+	if (actor_peek(&r->actors[r->res->progs[e->u.trace.prog].proc], t->pid, t->fd, level,
+		       optname, r->opts->step_timeout_ms, &pk) < 0 ||
+	    pk.err || (pk.val != 0) == (t->optval != 0))
+		return 1;
+	snprintf(why, len,
+		 "; its trace says setsockopt(%d, %s, %d) = 0, but the kernel says that socket "
+		 "has %s %s: a record the kernel contradicts is not believed",
+		 t->fd, names_opt(tr->opt), t->optval, names_opt(tr->opt), pk.val ? "on" : "off");
+	return 0;
+}
+
+/* Does a program st looks at hold a socket with st's option on, though no
+ * traced call set it?  1 with why (set without the C library's
+ * setsockopt, which the trace cannot see), else 0. */
+static int kernel_has_option(struct runner *r, const struct plan_step *st, char *why, size_t len)
+{
+	const struct step_traced *tr = &st->u.traced;
+	int level, optname;
+
+	if (tr->call != STEP_SETSOCKOPT || tr->opt == OPT_SO_LINGER || !tr->val)
+		return 0;
+	names_opt_sockopt(tr->opt, &level, &optname);
+	for (int k = 0; k < r->res->nprogs; k++) {
+		struct actor_peek pk;
+
+		if (!traced_prog_is(r, tr, k) ||
+		    r->plan->procs[r->res->progs[k].proc].host != st->host ||
+		    r->progs[k].fd_trace < 0)
+			continue;
+		if (actor_peek(&r->actors[r->res->progs[k].proc], r->res->progs[k].pid, -1, level,
+			       optname, r->opts->step_timeout_ms, &pk) < 0 ||
+		    pk.fd < 0)
+			continue;
+		snprintf(why, len,
+			 "no traced call set it, but the kernel says socket %d of pid %d has %s "
+			 "on (set without the C library's setsockopt, where the trace cannot see)",
+			 pk.fd, r->res->progs[k].pid, names_opt(tr->opt));
+		return 1;
+	}
+	return 0;
+}
+
 /* What the program did instead of the call st waited for: "; it made
  * bind(3, 0.0.0.0:8080) = -1 EADDRINUSE", or "". */
 static void traced_instead(const struct runner *r, const struct plan_step *st, char *buf,
@@ -294,7 +352,7 @@ static int traced_untraced(const struct runner *r, const struct plan_step *st)
 static int step_not_traced(struct runner *r, int i)
 {
 	const struct plan_step *st = &r->plan->steps[i];
-	char call[160];
+	char call[160], why[400];
 	int running = 0;
 
 	if (runner_drain(r) < 0)
@@ -317,6 +375,8 @@ static int step_not_traced(struct runner *r, int i)
 		    r->plan->procs[r->res->progs[k].proc].host == st->host &&
 		    r->progs[k].fd_trace >= 0)
 			running++;
+	if (kernel_has_option(r, st, why, sizeof(why)))
+		return runner_check(r, i, 0, "%s", why);
 	return runner_check(
 	    r, i, 1, "not made%s",
 	    running ? " so far (the program still runs: later calls are not covered)" : "");
@@ -330,7 +390,7 @@ static int step_traced(struct runner *r, int i)
 	const struct step_traced *tr = &st->u.traced;
 	uint64_t deadline = runner_deadline(tr->within_ms);
 	int untraced = traced_untraced(r, st);
-	char instead[400];
+	char instead[400], contradicted[400] = "";
 
 	if (tr->negate)
 		return step_not_traced(r, i);
@@ -342,8 +402,12 @@ static int step_traced(struct runner *r, int i)
 		if (runner_drain(r) < 0)
 			return -1;
 		for (size_t k = 0; k < r->res->tl.n; k++)
-			if (traced_match(r, st, &r->res->tl.ev[k], 0))
-				return runner_check(r, i, 1, "seen");
+			if (traced_match(r, st, &r->res->tl.ev[k], 0)) {
+				if (kernel_agrees(r, st, &r->res->tl.ev[k], contradicted,
+						  sizeof(contradicted)))
+					return runner_check(r, i, 1, "seen");
+				/* not believed: the program may still make the call */
+			}
 		/* the program named has exited (its trace pipe is closed): the
 		 * call will never come */
 		for (int k = 0; tr->prog >= 0 && k < r->res->nprogs; k++)
@@ -352,7 +416,7 @@ static int step_traced(struct runner *r, int i)
 				traced_instead(r, st, instead, sizeof(instead));
 				return runner_check(r, i, 0,
 						    "the program exited without making that call%s",
-						    instead);
+						    contradicted[0] ? contradicted : instead);
 			}
 		uint64_t now = now_ns();
 
@@ -361,9 +425,10 @@ static int step_traced(struct runner *r, int i)
 		runner_wait(r, (int)((deadline - now) / 1000000ull) + 1);
 	}
 	traced_instead(r, st, instead, sizeof(instead));
-	return runner_check(
-	    r, i, 0, "no such traced call within %ld ms%s%s", tr->within_ms, instead,
-	    untraced ? " (a program on that host is not traced: see its note)" : "");
+	return runner_check(r, i, 0, "no such traced call within %ld ms%s%s", tr->within_ms,
+			    contradicted[0] ? contradicted : instead,
+			    untraced ? " (a program on that host is not traced: see its note)"
+				     : "");
 }
 
 static const struct {

@@ -112,11 +112,12 @@ def test_the_class_is_graded_with_a_gradebook(graded):
     rows = list(csv.DictReader((out / "gradebook.csv").open()))
     assert [r["student"] for r in rows] == ["echo", "fixed-port", "no-listen"]
     assert list(rows[0]) == ["student", "01-listens", "02-echoes", "03-any-port", "04-bounded",
-                             "05-no-reuseport", "06-staff-only", "total", "max", "status"]
+                             "05-no-reuseport", "06-staff-only", "07-reuseaddr", "total", "max",
+                             "status"]
     for r in rows:
         res = results(out / r["student"])
         assert float(r["total"]) == res["score"]
-        assert r["max"] == "11" and r["status"] == "graded"
+        assert r["max"] == "12" and r["status"] == "graded"
         for t in res["tests"]:
             assert float(r[t["extra_data"]["id"]]) == t["score"]
         for f in ("junit.xml", "results.tap", "summary.txt"):
@@ -129,7 +130,7 @@ def test_the_rubric_points_prerequisites_partial_credit_and_bound(graded):
     # points as the rubric gives them
     assert {k: t["max_score"] for k, t in echo.items()} == {
         "01-listens": 2, "02-echoes": 3, "03-any-port": 4, "04-bounded": 1,
-        "05-no-reuseport": 1, "06-staff-only": 0}
+        "05-no-reuseport": 1, "06-staff-only": 0, "07-reuseaddr": 1}
     assert echo["01-listens"]["status"] == "passed" and echo["01-listens"]["score"] == 2
     # a prerequisite that failed: skipped with the reason, not a second penalty
     assert none["01-listens"]["status"] == "failed"
@@ -156,7 +157,7 @@ def test_visibility(graded):
     assert {k: t["visibility"] for k, t in tests.items()} == {
         "01-listens": "visible", "02-echoes": "visible", "03-any-port": "visible",
         "04-bounded": "visible", "05-no-reuseport": "after_due_date",
-        "06-staff-only": "hidden"}
+        "06-staff-only": "hidden", "07-reuseaddr": "after_due_date"}
 
 
 def test_results_json_has_gradescopes_fields(graded):
@@ -190,13 +191,13 @@ def test_junit_xml_is_read_by_junitparser(graded):
     assert len(suites) == 1 and suites[0].name == "01-rubric"
     cases = {c.name: c for c in suites[0]}
     assert list(cases) == ["01-listens", "02-echoes", "03-any-port", "04-bounded",
-                           "05-no-reuseport", "06-staff-only"]
+                           "05-no-reuseport", "06-staff-only", "07-reuseaddr"]
     kinds = {k: [type(r).__name__ for r in c.result] for k, c in cases.items()}
     assert kinds["01-listens"] == ["Failure"] and kinds["02-echoes"] == ["Skipped"]
     assert "wait until socket server *:8080 LISTEN" in cases["01-listens"].result[0].text
     assert "replay: " in cases["01-listens"].result[0].text
     props = {p.name: p.value for p in suites[0].properties()}
-    assert props["score"] == "0" and props["max_score"] == "11"
+    assert props["score"] == "0" and props["max_score"] == "12"
 
 
 def tap_points(path):
@@ -213,10 +214,10 @@ def test_tap_is_read_by_prove_and_tap_parser(graded):
     _, out = graded
     path = out / "fixed-port" / "results.tap"
     text = path.read_text()
-    assert text.startswith("TAP version 14\n1..6\n")
+    assert text.startswith("TAP version 14\n1..7\n")
     # Debian 12's prove knows TAP up to 13: it says so, and reads every point
     got = tap_points(path)
-    assert got == ["ok 1", "ok 2", "not ok 3", "not ok 4", "ok 5", "ok 6",
+    assert got == ["ok 1", "ok 2", "not ok 3", "not ok 4", "ok 5", "ok 6", "ok 7",
                    "error TAP specified version 14 but we don't know about versions later "
                    "than 13"]
     if not (BROWSER / "node_modules" / "tap-parser").is_dir():
@@ -224,7 +225,7 @@ def test_tap_is_read_by_prove_and_tap_parser(graded):
     p = subprocess.run(["node", str(BROWSER / "read-tap.mjs")], input=text,
                        capture_output=True, text=True, timeout=30)
     read = json.loads(p.stdout)
-    assert read["failures"] == [] and read["count"] == 6 and read["fail"] == 2
+    assert read["failures"] == [] and read["count"] == 7 and read["fail"] == 2
     assert read["points"][0] == {"version": 14}
     diag = read["points"][3]["diag"]
     assert diag["points"] == 2 and diag["max_points"] == 4
@@ -235,7 +236,7 @@ def test_tap_is_read_by_prove_and_tap_parser(graded):
 def test_the_summary_ends_with_the_counts(graded):
     _, out = graded
     text = (out / "no-listen" / "summary.txt").read_text().splitlines()
-    assert text[-2:] == ["score: 0 / 11", "0 passed, 5 failed, 1 skipped"]
+    assert text[-2:] == ["score: 0 / 12", "0 passed, 6 failed, 1 skipped"]
     assert "SKIP  02-echoes" in "\n".join(text)
 
 
@@ -244,7 +245,7 @@ def test_one_submission_exit_status_and_stdout(bindlab, tmp_path, left_alone):
     p = grade(bindlab, "1", sub, "--out", tmp_path / "out")
     assert p.returncode == 1, p.stdout + p.stderr
     assert p.stdout == (tmp_path / "out" / "summary.txt").read_text()
-    assert p.stdout.splitlines()[-2:] == ["score: 8 / 11", "4 passed, 2 failed"]
+    assert p.stdout.splitlines()[-2:] == ["score: 9 / 12", "5 passed, 2 failed"]
     # the instructor's folder is read, never written: no binary was left in it
     assert sorted(os.listdir(sub)) == ["server.c"]
 
@@ -259,7 +260,7 @@ def test_the_replay_command_reruns_the_check(bindlab, graded, left_alone):
     lines = p.stdout.splitlines()
     assert any(line.startswith("FAIL  03-any-port ") and " 2/4 " in line for line in lines)
     assert "variant [port=9090]: failed" in p.stdout
-    assert p.stdout.splitlines()[-1] == "0 passed, 1 failed, 5 skipped"
+    assert p.stdout.splitlines()[-1] == "0 passed, 1 failed, 6 skipped"
 
 
 def worker_of(pid):
@@ -408,3 +409,25 @@ def test_a_class_shows_its_progress_on_a_terminal(bindlab, tmp_path, left_alone)
     # not on a pipe: the report alone
     out = p.stdout.read()
     assert "grading:" not in out and out.splitlines()[-1].startswith("3 submissions graded")
+
+
+@pytest.mark.parametrize("sub,check,says", [
+    ("forges-its-trace", "07-reuseaddr",
+     "its trace says setsockopt(3, SO_REUSEADDR, 1) = 0, but the kernel says that socket has "
+     "SO_REUSEADDR off: a record the kernel contradicts is not believed"),
+    ("raw-syscall", "05-no-reuseport",
+     "no traced call set it, but the kernel says socket 3 of pid 3 has SO_REUSEPORT on (set "
+     "without the C library's setsockopt, where the trace cannot see)"),
+])
+def test_the_kernel_has_the_last_word_on_a_traced_option(bindlab, tmp_path, sub, check, says,
+                                                         left_alone):
+    """A program writes its own trace: one that forges a record, or sets an
+    option by a raw system call, is judged by what the kernel says of its
+    socket (while it is open)."""
+    folder = copy(SUBS / sub, tmp_path / sub)
+    p = grade(bindlab, "1", folder, "--out", tmp_path / "out")
+    assert p.returncode == 1, p.stdout + p.stderr
+    t = by_id(results(tmp_path / "out"))
+    failed = {k for k, v in t.items() if v["status"] != "passed"}
+    assert failed == {check, "04-bounded"}, p.stdout
+    assert says in t[check]["output"]
