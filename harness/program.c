@@ -54,6 +54,35 @@ static void trace_note(struct result_program *pg, struct prog_live *live, const 
 	}
 }
 
+#define PROG_DRAIN_RECORDS 256 /* trace records read per call */
+
+/* A record the trace library wrote: its magic, a call it knows, a pid. */
+static int record_valid(const unsigned char *buf)
+{
+	struct trace_rec t;
+
+	memcpy(&t, buf, sizeof(t));
+	return t.magic == TRACE_MAGIC && t.call >= TRACE_SOCKET && t.call <= TRACE_EXIT &&
+	       t.pid > 0 && t.fd >= -1;
+}
+
+/* The buffer does not hold a record: drop bytes up to the next place the
+ * magic starts (or keep the last three, a magic's beginning), counting
+ * them as the program's, not as facts. */
+static void resync(struct result_program *pg, struct prog_live *live)
+{
+	const uint32_t magic = TRACE_MAGIC;
+	size_t skip = 1;
+
+	while (skip < live->trlen &&
+	       memcmp(live->trbuf + skip, &magic,
+		      live->trlen - skip < sizeof(magic) ? live->trlen - skip : sizeof(magic)))
+		skip++;
+	pg->trace_junk += skip;
+	memmove(live->trbuf, live->trbuf + skip, live->trlen - skip);
+	live->trlen -= skip;
+}
+
 /* Read what a program's pipes hold now: output kept up to RESULT_OUTPUT_MAX
  * (a flood is counted, not kept), trace records onto the timeline. */
 int program_drain(struct runner *r, int k)
@@ -84,7 +113,9 @@ int program_drain(struct runner *r, int k)
 			*fd = -1;
 		}
 	}
-	while (live->fd_trace >= 0) {
+	/* a bounded number of records per call, so that a program that
+	 * floods its trace cannot keep the runner from its deadlines */
+	for (int got = 0; live->fd_trace >= 0 && got < PROG_DRAIN_RECORDS; got++) {
 		n = read(live->fd_trace, live->trbuf + live->trlen,
 			 sizeof(live->trbuf) - live->trlen);
 		if (n == 0) {
@@ -97,6 +128,10 @@ int program_drain(struct runner *r, int k)
 		live->trlen += (size_t)n;
 		if (live->trlen < sizeof(live->trbuf))
 			continue;
+		if (!record_valid(live->trbuf)) {
+			resync(pg, live);
+			continue;
+		}
 		live->trlen = 0;
 
 		struct event ev;
@@ -110,7 +145,14 @@ int program_drain(struct runner *r, int k)
 		ev.u.trace.proc = pg->proc;
 		ev.u.trace.prog = k;
 		trace_note(pg, live, t);
-		if (t->call == TRACE_BIND && t->ret == -1 && t->err == EADDRINUSE)
+		if (pg->trace_kept >= RESULT_TRACE_MAX) {
+			pg->trace_dropped++;
+			continue;
+		}
+		pg->trace_kept++;
+		/* each explanation asks sock_diag: the first few refusals say it */
+		if (t->call == TRACE_BIND && t->ret == -1 && t->err == EADDRINUSE &&
+		    pg->explained++ < RESULT_EXPLAIN_MAX)
 			explain_traced(r, live, &ev);
 		int rc = timeline_add(&r->res->tl, &ev, r->err);
 

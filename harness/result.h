@@ -36,6 +36,8 @@ enum prog_end {
 #define RESULT_NOTES_MAX 32
 #define RESULT_PROGS_MAX 16
 #define RESULT_OUTPUT_MAX 16384 /* bytes of a program's stdout (and stderr) kept */
+#define RESULT_TRACE_MAX 4096	/* traced calls kept of one program */
+#define RESULT_EXPLAIN_MAX 16	/* refused binds of one program explained */
 
 /* A program started by a run step, as the run saw it. */
 struct result_program {
@@ -48,8 +50,12 @@ struct result_program {
 	char out[RESULT_OUTPUT_MAX], err[RESULT_OUTPUT_MAX];
 	size_t outlen, errlen;
 	unsigned long dropped; /* bytes past RESULT_OUTPUT_MAX, not kept */
-	int listen_port;       /* the port its first successful listen() was on; 0 none */
-	int listen_reuse[2];   /* that socket's SO_REUSEADDR, SO_REUSEPORT */
+	/* its trace descriptor: bytes that were not records (the program
+	 * wrote there itself), and records past RESULT_TRACE_MAX, not kept */
+	unsigned long trace_junk, trace_dropped;
+	unsigned trace_kept, explained;
+	int listen_port;     /* the port its first successful listen() was on; 0 none */
+	int listen_reuse[2]; /* that socket's SO_REUSEADDR, SO_REUSEPORT */
 	enum prog_end end;
 	long status; /* PROG_STOPPED, PROG_ENDED: exit status, or 128 + signal */
 	int killed;  /* PROG_STOPPED: it outlived the grace period, bindlab sent SIGKILL */

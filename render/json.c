@@ -221,7 +221,10 @@ static void json(FILE *out, const struct plan *plan, const struct result *res,
 		memcpy(buf, pg->err, pg->errlen);
 		buf[pg->errlen] = '\0';
 		json_str(out, buf);
-		fprintf(out, ",\"dropped\":%lu,\"end\":\"%s\",\"status\":", pg->dropped,
+		fprintf(out,
+			",\"dropped\":%lu,\"trace_junk\":%lu,\"trace_dropped\":%lu,\"end\":\"%s\","
+			"\"status\":",
+			pg->dropped, pg->trace_junk, pg->trace_dropped,
 			result_prog_end_name(pg->end));
 		if (pg->end == PROG_STOPPED || pg->end == PROG_ENDED)
 			fprintf(out, "%ld", pg->status);

@@ -305,6 +305,14 @@ static void text(FILE *out, const struct plan *plan, const struct result *res,
 		if (pg->dropped)
 			fprintf(out, "  | ... and %lu more bytes of output, not kept\n",
 				pg->dropped);
+		if (pg->trace_junk)
+			fprintf(out,
+				"  its trace descriptor carried %lu bytes that were not trace "
+				"records (written by the program itself): ignored\n",
+				pg->trace_junk);
+		if (pg->trace_dropped)
+			fprintf(out, "  ... and %lu more traced calls, not kept\n",
+				pg->trace_dropped);
 	}
 	if (res->verdict == VERDICT_FAIL && res->failed_step >= 0) {
 		fputc('\n', out);

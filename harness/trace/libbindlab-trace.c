@@ -38,6 +38,7 @@ static void emit(struct trace_rec *r)
 
 	if (trace_fd < 0)
 		return;
+	r->magic = TRACE_MAGIC;
 	r->pid = getpid();
 	/* one write of a small record: atomic on a pipe, never interleaved */
 	if (write(trace_fd, r, sizeof(*r)) < 0)

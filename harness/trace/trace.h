@@ -19,7 +19,12 @@ enum trace_call {
 	TRACE_EXIT,
 };
 
+/* The first word of every record: bytes on the trace descriptor that do
+ * not start with it (a program writing there itself) are not records. */
+#define TRACE_MAGIC 0x52544c42u /* "BLTR" */
+
 struct trace_rec {
+	uint32_t magic;			/* TRACE_MAGIC */
 	uint32_t call;			/* enum trace_call */
 	int32_t pid;			/* the caller, as its own pid namespace sees it */
 	int32_t fd;			/* the socket argument (TRACE_SOCKET, ACCEPT: the result) */
