@@ -299,11 +299,8 @@ static __attribute__((noreturn)) void worker_main(const struct grade_opts *o, co
 				jobs[njobs++].timeout_ms = c->timeout_ms;
 			}
 		}
-		uint64_t t0 = now_ns();
-
 		if (pool_run(jobs, njobs, &po, NULL, NULL, err) < 0)
 			_exit(EXIT_USAGE);
-		long ms = (long)((now_ns() - t0) / 1000000ull);
 
 		for (int n = 0, j = 0; n < nidx; n++) {
 			const struct lab_check *c = &lab.checks[idx[n]];
@@ -311,9 +308,13 @@ static __attribute__((noreturn)) void worker_main(const struct grade_opts *o, co
 			struct grade_rec cr = {.kind = REC_CHECK, .index = idx[n]};
 			char replay[8800];
 			int np = c->nplans < 64 ? c->nplans : 64;
+			long ms = 0;
 
 			for (int k = 0; k < np; k++) {
 				const struct job *jb = &jobs[j + k];
+
+				/* a check's time: its variants' runs, one after another */
+				ms += (long)((jb->t_end - jb->t_start) / 1000000ull);
 
 				parts[k] = (struct score_part){
 				    .verdict = jb->outcomes ? jb->hdr.verdict : VERDICT_ERROR,
@@ -327,7 +328,6 @@ static __attribute__((noreturn)) void worker_main(const struct grade_opts *o, co
 				};
 			}
 			replay_cmd(o, &lab, subdir, idx[n], replay, sizeof(replay));
-			/* a round's checks ran together: each is charged the round */
 			score_check(&s, idx[n], parts, np, replay, ms, o->verbose);
 			cr.outcome = s.checks[idx[n]].outcome;
 			cr.parts = s.checks[idx[n]].parts;

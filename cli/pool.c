@@ -123,7 +123,8 @@ static int job_start(struct job *jb, const struct pool_opts *o, char *err)
 	}
 	close(p[1]);
 	jb->fd = p[0];
-	jb->deadline = jb->timeout_ms ? now_ns() + (uint64_t)jb->timeout_ms * 1000000ull : 0;
+	jb->t_start = now_ns();
+	jb->deadline = jb->timeout_ms ? jb->t_start + (uint64_t)jb->timeout_ms * 1000000ull : 0;
 	return 0;
 }
 
@@ -152,6 +153,7 @@ static void job_read(struct job *jb)
 	close(jb->fd);
 	jb->fd = -1;
 	jb->done = 1;
+	jb->t_end = now_ns();
 }
 
 /* Cut a finished job's bytes into its parts: 0, or -1 with jb->died. */

@@ -36,7 +36,8 @@ struct job {
 	const struct plan *plan;
 	long timeout_ms; /* wall-clock bound on the whole run, 0: none (a grader's check) */
 	uint64_t deadline;
-	int timed_out; /* the runner was killed at the bound: its world with it */
+	int timed_out;		 /* the runner was killed at the bound: its world with it */
+	uint64_t t_start, t_end; /* the runner's start and its report's end, now_ns() */
 	pid_t pid;
 	int fd; /* read end of the runner's pipe, -1 when done */
 	char *buf;
