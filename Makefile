@@ -31,7 +31,7 @@ RENDER_SRC  := $(sort $(wildcard render/*.c))
 GRADE_SRC   := $(sort $(wildcard grade/*.c))
 CLI_SRC     := $(sort $(wildcard cli/*.c))
 BINDLAB_SRC := $(HARNESS_SRC) $(RENDER_SRC) $(GRADE_SRC) $(CLI_SRC)
-LIB_SRC     := $(HARNESS_SRC)
+LIB_SRC     := $(HARNESS_SRC) $(GRADE_SRC)
 C_ALL       := $(BINDLAB_SRC) harness/trace/libbindlab-trace.c $(wildcard harness/*.h harness/trace/*.h \
                render/*.h grade/*.h cli/*.h) $(wildcard tests/unit/*.c tests/unit/*.h tests/servers/*.c)
 UNIT_SRC    := $(sort $(wildcard tests/unit/test_*.c))
@@ -84,7 +84,7 @@ UNIT_ASAN_BIN := $(patsubst tests/unit/%.c,$(BUILD)/asan/unit/%,$(UNIT_SRC))
 
 $(BUILD)/unit/%: tests/unit/%.c tests/unit/unit.h $(call obj,$(BUILD),$(LIB_SRC))
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(INC_harness) $(CFLAGS) $(WARN) -Itests/unit -o $@ $< $(call obj,$(BUILD),$(LIB_SRC)) $(LDLIBS) -lcunit
+	$(CC) $(CPPFLAGS) $(INC_grade) $(CFLAGS) $(WARN) -Itests/unit -o $@ $< $(call obj,$(BUILD),$(LIB_SRC)) $(LDLIBS) -lcunit
 
 $(BUILD)/asan/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
@@ -92,7 +92,7 @@ $(BUILD)/asan/%.o: %.c $(HEADERS)
 
 $(BUILD)/asan/unit/%: tests/unit/%.c tests/unit/unit.h $(call obj,$(BUILD)/asan,$(LIB_SRC))
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(INC_harness) $(CFLAGS) $(WARN) $(SAN) -Itests/unit -o $@ $< $(call obj,$(BUILD)/asan,$(LIB_SRC)) $(LDLIBS) -lcunit
+	$(CC) $(CPPFLAGS) $(INC_grade) $(CFLAGS) $(WARN) $(SAN) -Itests/unit -o $@ $< $(call obj,$(BUILD)/asan,$(LIB_SRC)) $(LDLIBS) -lcunit
 
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done

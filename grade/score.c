@@ -54,9 +54,12 @@ static char *clean_text(const char *in, size_t len, size_t max)
 			p++;
 			continue;
 		}
-		/* a NUL inside the bytes stops utf8_seq_len, so bound by end too */
-		n = utf8_seq_len(p);
-		if (n && p + n <= end) {
+		/* the bytes need not end in a NUL: look at a padded copy */
+		unsigned char seq[5] = {0};
+
+		memcpy(seq, p, (size_t)(end - p) < 4 ? (size_t)(end - p) : 4);
+		n = utf8_seq_len(seq);
+		if (n) {
 			memcpy(o, p, n);
 			o += n;
 			p += n;

@@ -9,7 +9,7 @@ import pytest
 
 from conftest import ROOT, validate_report
 
-VERBS = ["run", "list", "lab", "check", "restart-check", "who", "doctor", "version", "help"]
+VERBS = ["run", "list", "lab", "check", "grade", "restart-check", "who", "doctor", "version", "help"]
 DEMO = "scenarios/timewait/server-closes-first.scn"
 
 
