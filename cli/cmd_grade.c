@@ -745,7 +745,7 @@ static int grade_main(int argc, char **argv)
 	}
 	if (o.class_dir) {
 		n = class_list(o.class_dir, outfd, &names, err);
-		if (n < 0) {
+		if (n < 0 || !names) {
 			fprintf(stderr, "bindlab: %s\n", err);
 			goto out;
 		}
