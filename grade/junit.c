@@ -5,39 +5,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "markup.h"
 #include "score.h"
-
-/* Text as XML character data or an attribute value.  Score text is valid
- * UTF-8 without control bytes but newline and tab (score.c), which XML 1.0
- * allows; only the markup characters need escaping. */
-static void xml_text(FILE *out, const char *s)
-{
-	for (; s && *s; s++)
-		switch (*s) {
-		case '&':
-			fputs("&amp;", out);
-			break;
-		case '<':
-			fputs("&lt;", out);
-			break;
-		case '>':
-			fputs("&gt;", out);
-			break;
-		case '"':
-			fputs("&quot;", out);
-			break;
-		case '\'':
-			fputs("&apos;", out);
-			break;
-		default:
-			fputc(*s, out);
-		}
-}
 
 static void property(FILE *out, const char *name, const char *value)
 {
 	fprintf(out, "      <property name=\"%s\" value=\"", name);
-	xml_text(out, value);
+	html_text(out, value);
 	fputs("\"/>\n", out);
 }
 
@@ -55,11 +29,11 @@ void score_write_junit(FILE *out, const struct score *s)
 		"skipped=\"%d\" time=\"%.3f\">\n",
 		s->lab->nchecks, failed - errors, errors, skipped, s->ms / 1000.0);
 	fputs("  <testsuite name=\"", out);
-	xml_text(out, s->lab->slug);
+	html_text(out, s->lab->slug);
 	fprintf(out, "\" tests=\"%d\" failures=\"%d\" errors=\"%d\" skipped=\"%d\" time=\"%.3f\"",
 		s->lab->nchecks, failed - errors, errors, skipped, s->ms / 1000.0);
 	fputs(" timestamp=\"", out);
-	xml_text(out, s->started);
+	html_text(out, s->started);
 	fputs("\">\n    <properties>\n", out);
 	score_points_str(score_earned(s), pts, sizeof(pts));
 	snprintf(max, sizeof(max), "%d", score_possible(s));
@@ -83,24 +57,24 @@ void score_write_junit(FILE *out, const struct score *s)
 		const struct score_check *sc = &s->checks[i];
 
 		fputs("    <testcase classname=\"", out);
-		xml_text(out, s->lab->slug);
+		html_text(out, s->lab->slug);
 		fputs("\" name=\"", out);
-		xml_text(out, c->id);
+		html_text(out, c->id);
 		fprintf(out, "\" time=\"%.3f\">\n", sc->ms / 1000.0);
 		if (sc->outcome == SCORE_SKIP) {
 			fputs("      <skipped message=\"", out);
-			xml_text(out, sc->output);
+			html_text(out, sc->output);
 			fputs("\"/>\n", out);
 		} else if (sc->outcome == SCORE_FAIL || sc->outcome == SCORE_ERROR) {
 			const char *tag = sc->outcome == SCORE_FAIL ? "failure" : "error";
 
 			fprintf(out, "      <%s message=\"", tag);
-			xml_text(out, c->name);
+			html_text(out, c->name);
 			fprintf(out, "\" type=\"%s\">", score_outcome_name(sc->outcome));
-			xml_text(out, sc->output);
+			html_text(out, sc->output);
 			if (sc->replay[0]) {
 				fputs("\nreplay: ", out);
-				xml_text(out, sc->replay);
+				html_text(out, sc->replay);
 			}
 			fprintf(out, "</%s>\n", tag);
 		}
