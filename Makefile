@@ -47,7 +47,7 @@ DEPS_DEB     = $(DEPS_RUN) libcunit1-dev python3-pytest python3-jsonschema pytho
 obj = $(patsubst %.c,$(1)/%.o,$(2))
 
 .PHONY: all demo deps test unit unit-asan e2e e2e-slow fmt fmt-check lint bench clean repeat \
-	matrix repeat-library repeat-labs check-layers lab check handout pictures autograder
+	matrix repeat-library repeat-labs repeat-grade check-layers lab check handout pictures autograder
 
 all: $(BUILD)/bindlab $(BUILD)/libbindlab-trace.so $(SERVERS)
 
@@ -146,6 +146,18 @@ repeat-labs: all
 	    -k "starter_gets or solution or wrong or another" > $(BUILD)/repeat-labs.out 2>&1 || \
 	    { cat $(BUILD)/repeat-labs.out; exit 1; }; \
 	  echo "run $$i: $$(tail -1 $(BUILD)/repeat-labs.out)"; \
+	done
+
+# The grader's tests (the rubric fixture, the hostile set, every lab's staff
+# answers in the sandbox) GRADE_REPEAT times: a grade that differs between
+# runs fails
+GRADE_REPEAT ?= 5
+repeat-grade: all tests/browser/node_modules
+	@for i in $$(seq $(GRADE_REPEAT)); do \
+	  BINDLAB=$(abspath $(BUILD)/bindlab) $(PYTHON) -m pytest -q -p no:cacheprovider \
+	    tests/e2e/test_grade.py tests/e2e/test_grade_hostile.py tests/e2e/test_grade_labs.py \
+	    > $(BUILD)/repeat-grade.out 2>&1 || { cat $(BUILD)/repeat-grade.out; exit 1; }; \
+	  echo "run $$i: $$(tail -1 $(BUILD)/repeat-grade.out)"; \
 	done
 
 # docs/matrix.md, from the scenario files' "# question:" and "# answer:" lines

@@ -66,7 +66,8 @@ def main():
     lab = lab_dir(a.lab)
     print(f"kernel {os.uname().release}, {os.cpu_count()} cores; lab {lab.name}, "
           f"{a.students} submissions")
-    print(f"{'-j':>3} {'wall s':>8} {'subs/min':>9} {'cpu s/sub':>10} {'wall s/sub':>11}")
+    print(f"{'-j':>3} {'wall s':>8} {'subs/min':>9} {'cpu s/sub':>10} {'wall s/sub median':>18} "
+          f"{'mean':>6} {'max':>6}")
     with tempfile.TemporaryDirectory() as tmp:
         cls = Path(tmp) / "class"
         cls.mkdir()
@@ -75,7 +76,8 @@ def main():
             out = Path(tmp) / f"out-{jobs}"
             wall, cpu, each = grade(a.bindlab, lab, cls, out, jobs)
             print(f"{jobs:>3} {wall:>8.1f} {a.students / wall * 60:>9.1f} "
-                  f"{cpu / a.students:>10.2f} {statistics.median(each):>11.1f}")
+                  f"{cpu / a.students:>10.2f} {statistics.median(each):>18.2f} "
+                  f"{statistics.mean(each):>6.2f} {max(each):>6.2f}")
 
 
 if __name__ == "__main__":
