@@ -215,7 +215,25 @@ static __attribute__((noreturn)) void worker_main(const struct grade_opts *o, co
 	memset(&b, 0, sizeof(b));
 	memset(&r, 0, sizeof(r));
 	r.kind = REC_BUILD;
-	if (lab_open(o->root, o->which, &lab, err) < 0 || sandbox_scratch(&sb, subdir, err) < 0) {
+	if (lab_open(o->root, o->which, &lab, err) < 0) {
+		send_rec(fd, &r, err, "");
+		_exit(EXIT_USAGE);
+	}
+	switch (sandbox_scratch(&sb, subdir, err)) {
+	case 0:
+		break;
+	case -2: {
+		/* a submission that cannot be taken is graded like one that does
+		 * not build: why, a newline, no command */
+		char why[ERRLEN + 2];
+
+		snprintf(why, sizeof(why), "%s\n", err);
+		send_rec(fd, &r, why, "");
+		r.kind = REC_DONE;
+		send_rec(fd, &r, "", "");
+		_exit(EXIT_PASS);
+	}
+	default:
 		/* not the student's doing: the parent reports it as an error */
 		send_rec(fd, &r, err, "");
 		_exit(EXIT_USAGE);

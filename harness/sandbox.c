@@ -47,6 +47,7 @@ void sandbox_defaults(struct sandbox *sb, int slot)
 
 struct copy {
 	uid_t uid;
+	int refused; /* the submission broke a limit: not bindlab's failure */
 	long files;
 	unsigned long long bytes, max_bytes;
 	char *err;
@@ -70,10 +71,12 @@ static int copy_file(int from_dir, const char *name, int to_dir, mode_t mode, st
 	while ((n = read(in, buf, sizeof(buf))) > 0) {
 		c->bytes += (unsigned long long)n;
 		if (c->bytes > c->max_bytes) {
+			c->refused = 1;
 			errf(c->err, "the submission is larger than %llu MiB", c->max_bytes >> 20);
 			goto out;
 		}
 		if (write(out, buf, (size_t)n) != n) {
+			c->refused = errno == ENOSPC || errno == EFBIG;
 			errf(c->err, "cannot copy '%s': %s", name, strerror(errno));
 			goto out;
 		}
@@ -111,6 +114,7 @@ static int copy_dir(int from, int to, int depth, struct copy *c)
 	}
 	if (depth > SANDBOX_DEPTH_MAX) {
 		closedir(d);
+		c->refused = 1;
 		return errf(c->err, "the submission's folders nest deeper than %d",
 			    SANDBOX_DEPTH_MAX);
 	}
@@ -122,6 +126,7 @@ static int copy_dir(int from, int to, int depth, struct copy *c)
 		if (fstatat(from, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			continue;
 		if (++c->files > SANDBOX_FILES_MAX) {
+			c->refused = 1;
 			rc = errf(c->err, "the submission has more than %d files",
 				  SANDBOX_FILES_MAX);
 			break;
@@ -192,8 +197,10 @@ int sandbox_scratch(struct sandbox *sb, const char *dir, char *err)
 		goto out;
 	}
 	c.max_bytes = (unsigned long long)sb->scratch_mb << 20;
-	if (copy_dir(from, to, 0, &c) < 0)
+	if (copy_dir(from, to, 0, &c) < 0) {
+		rc = c.refused ? -2 : -1;
 		goto out;
+	}
 	memcpy(sb->scratch, real, strlen(real) + 1);
 	rc = 0;
 out:

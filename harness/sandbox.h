@@ -49,7 +49,9 @@ void sandbox_defaults(struct sandbox *sb, int slot);
  * mount namespace for the calling process, a tmpfs of sb->scratch_mb over
  * dir holding a copy of what dir held (regular files and folders only, at
  * most sb->scratch_mb), owned by sb->uid; sb->scratch is set to dir.  The
- * folder itself is never written.  0, or -1 with err. */
+ * folder itself is never written.  0; -2 with err when the submission
+ * breaks a limit (too large, too many files, too deep: the student's to
+ * fix); -1 with err when bindlab could not do it. */
 int sandbox_scratch(struct sandbox *sb, const char *dir, char *err);
 
 /* In a child between fork() and exec(), as root: enter the sandbox (see

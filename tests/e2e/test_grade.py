@@ -431,3 +431,17 @@ def test_the_kernel_has_the_last_word_on_a_traced_option(bindlab, tmp_path, sub,
     failed = {k for k, v in t.items() if v["status"] != "passed"}
     assert failed == {check, "04-bounded"}, p.stdout
     assert says in t[check]["output"]
+
+
+def test_a_submission_too_large_to_take_is_graded_like_one_that_does_not_build(
+        bindlab, tmp_path, left_alone):
+    sub = copy(STARTER, tmp_path / "hoarder")
+    for i in range(2001):
+        (sub / f"note-{i:04d}.txt").write_text("x")
+    p = grade(bindlab, "1", sub, "--out", tmp_path / "out")
+    assert p.returncode == 1, p.stdout + p.stderr
+    res = results(tmp_path / "out")
+    assert res["extra_data"]["status"] == "build failed"
+    assert res["extra_data"]["why"] == "the submission has more than 2000 files"
+    assert {t["extra_data"]["outcome"] for t in res["tests"]} == {"skip"}
+    assert p.stdout.splitlines()[-1] == "0 passed, 0 failed, 7 skipped"
