@@ -412,6 +412,15 @@ static int slot_take(int *fd)
 
 static volatile sig_atomic_t stop_signal;
 
+/* Why grading stops early: a signal, or what set why (a failure here, not an
+ * interrupt). */
+static const char *stopped_why(char *why)
+{
+	if (!why[0])
+		snprintf(why, 200, "grading was interrupted (%s)", strsignal(stop_signal));
+	return why;
+}
+
 static void on_stop(int sig)
 {
 	stop_signal = sig;
@@ -698,6 +707,7 @@ static int grade_main(int argc, char **argv)
 	char err[ERRLEN], **names = NULL, line[128], pts[32];
 	int n = 0, outfd = -1, rc = EXIT_USAGE, started = 0, finished = 0, running = 0;
 	int tty = isatty(STDERR_FILENO), bad = 0;
+	char stop_why[200] = "";
 
 	o.ro.step_timeout_ms = PLAN_WAIT_DEFAULT_MS;
 	if (grade_args(argc, argv, &o) < 0)
@@ -827,6 +837,8 @@ static int grade_main(int argc, char **argv)
 					"this machine\n",
 					SANDBOX_SLOTS, SANDBOX_UID_BASE,
 					SANDBOX_UID_BASE + SANDBOX_SLOTS - 1);
+				snprintf(stop_why, sizeof(stop_why),
+					 "grading stopped: no sandbox uid was free");
 				stop_signal = SIGTERM;
 				break;
 			}
@@ -834,6 +846,8 @@ static int grade_main(int argc, char **argv)
 			describe(&g->s, &sb);
 			if (start_worker(&o, g, err) < 0) {
 				fprintf(stderr, "bindlab: %s\n", err);
+				snprintf(stop_why, sizeof(stop_why), "grading stopped: %.180s",
+					 err);
 				stop_signal = SIGTERM;
 				break;
 			}
@@ -851,8 +865,7 @@ static int grade_main(int argc, char **argv)
 				char why[200];
 
 				if (stop_signal)
-					snprintf(why, sizeof(why), "grading was interrupted (%s)",
-						 strsignal(stop_signal));
+					snprintf(why, sizeof(why), "%s", stopped_why(stop_why));
 				else
 					snprintf(why, sizeof(why),
 						 "grading this submission took longer than %ld s",
@@ -908,8 +921,8 @@ static int grade_main(int argc, char **argv)
 	}
 	progress(tty && o.class_dir && !stop_signal, finished, n, 0);
 	if (stop_signal) {
-		fprintf(stderr, "bindlab: grading was interrupted (%s): %d of %d graded\n",
-			strsignal(stop_signal), finished, n);
+		fprintf(stderr, "bindlab: %s: %d of %d graded\n", stopped_why(stop_why), finished,
+			n);
 		rc = EXIT_USAGE;
 		goto out;
 	}

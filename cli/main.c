@@ -113,9 +113,10 @@ int cli_write_all(int fd, const void *data, size_t len)
 
 int cli_write_file(const char *path, const char *data, size_t len, char *err)
 {
-	char dir[4096], tmp[4200], self[64];
+	char dir[4096];
+	const char *name;
 	struct stat sb;
-	int fd, named = 0, in_place;
+	int fd, rc;
 
 	if (!strcmp(path, "-")) {
 		if (fwrite(data, 1, len, stdout) != len || fflush(stdout) != 0)
@@ -123,54 +124,35 @@ int cli_write_file(const char *path, const char *data, size_t len, char *err)
 		return 0;
 	}
 	/* /dev/stdout, a pipe: written as it is, never replaced */
-	in_place = stat(path, &sb) == 0 && !S_ISREG(sb.st_mode);
-	if (in_place) {
+	if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
 		fd = open(path, O_WRONLY | O_CLOEXEC);
-	} else {
-		/* A nameless file in the report's directory, given a name only
-		 * when it is whole and renamed into place at once: a run killed
-		 * while writing leaves the previous report and no temporary
-		 * file.  Where O_TMPFILE is not supported, a named one. */
-		snprintf(dir, sizeof(dir), "%s", path);
-		char *slash = strrchr(dir, '/');
+		if (fd < 0 || cli_write_all(fd, data, len) < 0) {
+			int e = errno;
 
-		if (!slash)
-			snprintf(dir, sizeof(dir), ".");
-		else
-			slash[slash == dir] = '\0';
-		snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
-		fd = open(dir, O_WRONLY | O_TMPFILE | O_CLOEXEC, 0644);
-		if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
-			fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
-			named = 1;
+			if (fd >= 0)
+				close(fd);
+			return errf(err, "cannot write '%s': %s", path, strerror(e));
 		}
+		if (close(fd) < 0)
+			return errf(err, "cannot write '%s': %s", path, strerror(errno));
+		return 0;
 	}
+	snprintf(dir, sizeof(dir), "%s", path);
+	char *slash = strrchr(dir, '/');
+
+	if (!slash) {
+		snprintf(dir, sizeof(dir), ".");
+		name = path;
+	} else {
+		name = path + (slash - dir) + 1;
+		slash[slash == dir] = '\0';
+	}
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return errf(err, "cannot write '%s': %s", path, strerror(errno));
-	if (cli_write_all(fd, data, len) < 0)
-		goto err;
-	if (!in_place && !named) {
-		snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
-		if (linkat(AT_FDCWD, self, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW) < 0)
-			goto err;
-		named = 1;
-	}
-	if (close(fd) < 0) {
-		fd = -1;
-		goto err;
-	}
-	fd = -1;
-	if (!in_place && rename(tmp, path) < 0)
-		goto err;
-	return 0;
-err:;
-	int e = errno;
-
-	if (fd >= 0)
-		close(fd);
-	if (named)
-		unlink(tmp);
-	return errf(err, "cannot write '%s': %s", path, strerror(e));
+	rc = write_file_atomic(fd, name, path, data, len, err);
+	close(fd);
+	return rc;
 }
 
 int main(int argc, char **argv)

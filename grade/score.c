@@ -303,34 +303,21 @@ const int score_nformats = sizeof(score_formats) / sizeof(score_formats[0]);
 int score_write_file(int dirfd, const char *name, void (*fn)(FILE *, const void *), const void *arg,
 		     char *err)
 {
-	char tmp[300];
-	FILE *f;
-	int fd, bad;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	int rc;
 
-	snprintf(tmp, sizeof(tmp), ".%s.%ld.tmp", name, (long)getpid());
-	unlinkat(dirfd, tmp, 0);
-	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0)
+	if (!f)
 		return errf(err, "cannot write '%s': %s", name, strerror(errno));
-	f = fdopen(fd, "w");
-	if (!f) {
-		close(fd);
-		unlinkat(dirfd, tmp, 0);
-		return errf(err, "cannot write '%s': %s", name, strerror(errno));
-	}
 	fn(f, arg);
-	bad = ferror(f);
-	if (fflush(f) != 0 || fsync(fd) != 0)
-		bad = 1;
-	if (fclose(f) != 0)
-		bad = 1;
-	if (bad || renameat(dirfd, tmp, dirfd, name) < 0) {
-		int e = errno;
-
-		unlinkat(dirfd, tmp, 0);
-		return errf(err, "cannot write '%s': %s", name, strerror(e ? e : EIO));
+	if (fclose(f) != 0) {
+		free(text);
+		return errf(err, "cannot write '%s': out of memory", name);
 	}
-	return 0;
+	rc = write_file_atomic(dirfd, name, name, text, len, err);
+	free(text);
+	return rc;
 }
 
 struct one_format {

@@ -124,8 +124,8 @@ int score_save(int dirfd, const struct score *s, char *err);
  * grade (student, each check's points, total, status). */
 void score_write_gradebook(FILE *out, const struct lab *lab, const struct score *grades, int n);
 
-/* Write what fn writes into dirfd/name atomically (temporary + rename),
- * never following a link.  0, or -1 with err. */
+/* Write what fn writes into dirfd/name whole or not at all
+ * (write_file_atomic()).  0, or -1 with err. */
 int score_write_file(int dirfd, const char *name, void (*fn)(FILE *, const void *), const void *arg,
 		     char *err);
 

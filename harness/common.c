@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -302,4 +303,50 @@ const char *self_exe(void)
 		exe[n > 0 ? n : 0] = '\0';
 	}
 	return exe;
+}
+
+int write_file_atomic(int dirfd, const char *name, const char *shown, const void *data, size_t len,
+		      char *err)
+{
+	char tmp[300], self[64];
+	int fd, named = 0, e;
+
+	snprintf(tmp, sizeof(tmp), ".%.200s.tmp.%d", name, (int)getpid());
+	fd = openat(dirfd, ".", O_WRONLY | O_TMPFILE | O_CLOEXEC, 0644);
+	if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
+		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+		named = 1;
+	}
+	if (fd < 0)
+		return errf(err, "cannot write '%s': %s", shown, strerror(errno));
+	for (size_t off = 0; off < len;) {
+		ssize_t n = write(fd, (const char *)data + off, len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			goto err;
+		off += (size_t)n;
+	}
+	if (!named) {
+		snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+		if (linkat(AT_FDCWD, self, dirfd, tmp, AT_SYMLINK_FOLLOW) < 0)
+			goto err;
+		named = 1;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		goto err;
+	}
+	fd = -1;
+	if (renameat(dirfd, tmp, dirfd, name) < 0)
+		goto err;
+	return 0;
+err:
+	e = errno;
+	if (fd >= 0)
+		close(fd);
+	if (named)
+		unlinkat(dirfd, tmp, 0);
+	return errf(err, "cannot write '%s': %s", shown, strerror(e));
 }

@@ -77,6 +77,15 @@ int number_parse(const char *s, long min, long max, long *out);
  * max_ms: the milliseconds in *ms, or -1. */
 int duration_parse(const char *s, long max_ms, int unit_ms_default, long *ms);
 
+/* Write len bytes of data as the file name in the folder dirfd, whole or
+ * not at all: a nameless file (O_TMPFILE) given a temporary name only once
+ * it is complete, then renamed into place, so that a process killed while
+ * writing leaves the previous file and no temporary one (where O_TMPFILE is
+ * not supported, a named temporary).  Never follows a link.  shown is the
+ * file as the error names it.  0, or -1 with err. */
+int write_file_atomic(int dirfd, const char *name, const char *shown, const void *data, size_t len,
+		      char *err);
+
 /* The path of the running bindlab (/proc/self/exe), "" if unknown: the
  * trace library, the labs and a replay command are found from it. */
 const char *self_exe(void);
